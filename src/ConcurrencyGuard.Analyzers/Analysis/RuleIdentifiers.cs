@@ -1,0 +1,12 @@
+namespace ConcurrencyGuard.Analyzers;
+
+/// <summary>
+/// Every rule ID in one place. The thousands digit is the family (see <see cref="RuleFamily"/>).
+/// Code fixes, tests and the docs catalog refer to these constants, never to string literals.
+/// </summary>
+public static class RuleIdentifiers
+{
+    // Family 1: task lifetime
+    public const string DroppedTask = "CG1001";
+    public const string AsyncVoidMethod = "CG1003";
+}
