@@ -1,0 +1,22 @@
+namespace HazardShowcase;
+
+/// <summary>Calls the inventory service; cancellation tokens get lost on the way.</summary>
+public sealed class InventoryClient(HttpClient http)
+{
+    public async Task<int> GetStockAsync(string sku, CancellationToken cancellationToken)
+    {
+        // The caller's token never reaches the HTTP call: an aborted request keeps waiting on inventory.
+        var body = await http.GetStringAsync($"https://inventory.local/stock/{sku}"); // CG2001
+        return int.TryParse(body, out var stock) ? stock : 0;
+    }
+}
+
+public static class InventoryEndpoints
+{
+    public static void AddInventory(this IServiceCollection services) => services.AddHttpClient<InventoryClient>();
+
+    public static void MapInventory(this WebApplication app)
+    {
+        app.MapGet("/stock/{sku}", (string sku, InventoryClient inventory, CancellationToken ct) => inventory.GetStockAsync(sku, ct));
+    }
+}
