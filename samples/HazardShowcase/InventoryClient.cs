@@ -9,6 +9,14 @@ public sealed class InventoryClient(HttpClient http)
         var body = await http.GetStringAsync($"https://inventory.local/stock/{sku}"); // CG2001
         return int.TryParse(body, out var stock) ? stock : 0;
     }
+
+    public async Task ReserveAsync(string sku, int quantity, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(quantity.ToString());
+        // "Just make it compile": the reservation ignores a cancelled request.
+        using var response = await http.PostAsync($"https://inventory.local/reserve/{sku}", content, CancellationToken.None); // CG2002
+        response.EnsureSuccessStatusCode();
+    }
 }
 
 public static class InventoryEndpoints
