@@ -9,4 +9,7 @@ public static class RuleIdentifiers
     // Family 1: task lifetime
     public const string DroppedTask = "CG1001";
     public const string AsyncVoidMethod = "CG1003";
+
+    // Family 5: closure capture
+    public const string ForLoopVariableCaptured = "CG5001";
 }
