@@ -13,4 +13,6 @@ public static class RuleIdentifiers
     // Family 2: cancellation flow
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
+    // Family 5: closure capture
+    public const string ForLoopVariableCaptured = "CG5001";
 }
