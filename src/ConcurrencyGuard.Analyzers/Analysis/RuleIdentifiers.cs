@@ -9,4 +9,9 @@ public static class RuleIdentifiers
     // Family 1: task lifetime
     public const string DroppedTask = "CG1001";
     public const string AsyncVoidMethod = "CG1003";
+
+    // Family 4: channels & queues
+    public const string UnboundedChannel = "CG4001";
+    public const string ChannelWriterNeverCompleted = "CG4002";
+    public const string UnboundedBlockingCollection = "CG4003";
 }
