@@ -9,7 +9,18 @@ public sealed class OrderQueue
 {
     private readonly Channel<string> _pending = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true }); // CG4001
 
+    // Status updates go to a small bounded channel; when it is full, TryWrite returns false and the update is lost.
+    private readonly Channel<string> _statusUpdates = Channel.CreateBounded<string>(64);
+
     public ValueTask EnqueueAsync(string orderId, CancellationToken ct) => _pending.Writer.WriteAsync(orderId, ct);
+
+    public async Task MarkQueuedAsync(string orderId, CancellationToken ct)
+    {
+        await Task.Yield();
+        _statusUpdates.Writer.TryWrite(orderId + ": queued"); // CG4004
+    }
+
+    public IAsyncEnumerable<string> StatusUpdates(CancellationToken ct) => _statusUpdates.Reader.ReadAllAsync(ct);
 
     public IAsyncEnumerable<string> ReadAllAsync(CancellationToken ct) => _pending.Reader.ReadAllAsync(ct);
 }

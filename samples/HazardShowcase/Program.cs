@@ -22,6 +22,7 @@ app.MapPost("/orders/{id}/queue", async (string id, OrderQueue queue, AuditLog a
 {
     audit.Write("queued " + id);
     await queue.EnqueueAsync(id, ct);
+    await queue.MarkQueuedAsync(id, ct);
     return Results.Accepted();
 });
 

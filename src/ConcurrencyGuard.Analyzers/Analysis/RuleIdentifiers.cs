@@ -14,4 +14,5 @@ public static class RuleIdentifiers
     public const string UnboundedChannel = "CG4001";
     public const string ChannelWriterNeverCompleted = "CG4002";
     public const string UnboundedBlockingCollection = "CG4003";
+    public const string IgnoredTryWrite = "CG4004";
 }
