@@ -7,6 +7,7 @@ builder.Services.AddSingleton<OrderQueue>();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddSingleton<OrderImporter>();
 builder.Services.AddHostedService<OrderWorker>();
+builder.Services.AddInventory();
 
 var app = builder.Build();
 
@@ -30,5 +31,6 @@ app.MapPost("/orders/import", async (string[] ids, OrderImporter importer, Cance
     Results.Ok(await importer.ImportAsync(ids, ct)));
 
 app.MapGet("/orders", (OrderStore store) => store.All());
+app.MapInventory();
 
 app.Run();
