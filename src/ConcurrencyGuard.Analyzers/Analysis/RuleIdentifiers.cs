@@ -12,4 +12,5 @@ public static class RuleIdentifiers
 
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
+    public const string CapturedVariableModified = "CG5002";
 }
