@@ -14,4 +14,5 @@ public static class RuleIdentifiers
     public const string ForLoopVariableCaptured = "CG5001";
     public const string CapturedVariableModified = "CG5002";
     public const string DisposedResourceCaptured = "CG5003";
+    public const string RequestStateCaptured = "CG5004";
 }
