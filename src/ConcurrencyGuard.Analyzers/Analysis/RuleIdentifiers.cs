@@ -22,4 +22,7 @@ public static class RuleIdentifiers
 
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
+    public const string CapturedVariableModified = "CG5002";
+    public const string DisposedResourceCaptured = "CG5003";
+    public const string RequestStateCaptured = "CG5004";
 }
