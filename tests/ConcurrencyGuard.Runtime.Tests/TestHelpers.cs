@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace ConcurrencyGuard.Runtime.Tests;
@@ -30,6 +31,12 @@ internal sealed class Load
         while (_pending.Count > count)
         {
             _pending.Pop().SetResult();
+        }
+
+        // Completion callbacks may run on the pool (they are not inlined under a synchronization context).
+        if (!SpinWait.SpinUntil(() => _tracker.Outstanding == count, TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"tracker did not settle at {count} (is {_tracker.Outstanding})");
         }
     }
 }
