@@ -30,7 +30,6 @@ public sealed class ConcurrencyGuardHealthCheck : IHealthCheck
         {
             ["status"] = _monitor.Status.ToString(),
             ["running"] = _monitor.IsRunning,
-            ["tracked_tasks"] = _monitor.Tracker.Outstanding,
         };
         if (sample is not null)
         {
