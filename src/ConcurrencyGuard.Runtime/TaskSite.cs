@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 
 namespace ConcurrencyGuard;
@@ -12,7 +12,8 @@ namespace ConcurrencyGuard;
 /// </summary>
 public sealed class TaskSite
 {
-    private int _count;
+    private static readonly int s_stripeMask = StripeMask();
+    private readonly Stripe[] _stripes;
 
     internal TaskSite(TaskTracker tracker, string file, int line, string member)
     {
@@ -21,7 +22,11 @@ public sealed class TaskSite
         Line = line;
         Member = member;
         FileName = GetFileName(file);
-        Entries = new ConcurrentDictionary<TrackedTask, byte>();
+        _stripes = new Stripe[s_stripeMask + 1];
+        for (int i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new Stripe();
+        }
     }
 
     /// <summary>The full path of the source file, as the compiler saw it.</summary>
@@ -38,25 +43,90 @@ public sealed class TaskSite
 
     internal TaskTracker Tracker { get; }
 
-    internal ConcurrentDictionary<TrackedTask, byte> Entries { get; }
+    internal int Count
+    {
+        get
+        {
+            int count = 0;
+            foreach (Stripe stripe in _stripes)
+            {
+                count += Volatile.Read(ref stripe.Count);
+            }
 
-    internal int Count => Volatile.Read(ref _count);
+            return count;
+        }
+    }
 
+    /// <summary>Links the entry into the current processor's stripe: a short uncontended lock, no allocation.</summary>
     internal void Add(TrackedTask entry)
     {
-        Entries.TryAdd(entry, 0);
-        Interlocked.Increment(ref _count);
+        Stripe stripe = _stripes[Thread.GetCurrentProcessorId() & s_stripeMask];
+        entry.Stripe = stripe;
+        lock (stripe)
+        {
+            TrackedTask? head = stripe.Head;
+            entry.Next = head;
+            if (head is not null)
+            {
+                head.Prev = entry;
+            }
+
+            stripe.Head = entry;
+            stripe.Count++;
+        }
     }
 
     internal bool Remove(TrackedTask entry)
     {
-        if (Entries.TryRemove(entry, out _))
+        Stripe? stripe = entry.Stripe;
+        if (stripe is null)
         {
-            Interlocked.Decrement(ref _count);
-            return true;
+            return false;
         }
 
-        return false;
+        lock (stripe)
+        {
+            if (entry.Stripe is null)
+            {
+                return false;
+            }
+
+            if (entry.Prev is not null)
+            {
+                entry.Prev.Next = entry.Next;
+            }
+            else
+            {
+                stripe.Head = entry.Next;
+            }
+
+            if (entry.Next is not null)
+            {
+                entry.Next.Prev = entry.Prev;
+            }
+
+            entry.Prev = null;
+            entry.Next = null;
+            entry.Stripe = null;
+            stripe.Count--;
+        }
+
+        return true;
+    }
+
+    /// <summary>Copies the outstanding entries (each stripe locked briefly).</summary>
+    internal void CopyEntriesTo(List<TrackedTask> list)
+    {
+        foreach (Stripe stripe in _stripes)
+        {
+            lock (stripe)
+            {
+                for (TrackedTask? e = stripe.Head; e is not null; e = e.Next)
+                {
+                    list.Add(e);
+                }
+            }
+        }
     }
 
     internal bool Matches(string pattern)
@@ -87,9 +157,28 @@ public sealed class TaskSite
     /// <summary>Returns <c>FileName:Line (Member)</c>.</summary>
     public override string ToString() => $"{FileName}:{Line} ({Member})";
 
+    private static int StripeMask()
+    {
+        int stripes = 1;
+        int wanted = Math.Min(Math.Max(Environment.ProcessorCount, 1), 16);
+        while (stripes < wanted)
+        {
+            stripes <<= 1;
+        }
+
+        return stripes - 1;
+    }
+
     private static string GetFileName(string path)
     {
         int slash = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
         return slash >= 0 ? path.Substring(slash + 1) : path;
+    }
+
+    /// <summary>One lock-protected intrusive list of entries.</summary>
+    internal sealed class Stripe
+    {
+        public TrackedTask? Head;
+        public int Count;
     }
 }

@@ -237,36 +237,34 @@ public sealed class TaskTracker
     /// <returns>The retained faults, oldest first.</returns>
     public IReadOnlyList<TaskFaultedEventArgs> GetUnhandledFaults() => _unhandledFaults.ToArray();
 
-    internal IEnumerable<TrackedTask> EnumerateEntries()
+    internal List<TrackedTask> EnumerateEntries()
     {
+        var entries = new List<TrackedTask>();
         foreach (KeyValuePair<SiteKey, TaskSite> pair in _sites)
         {
-            if (pair.Value.Count == 0)
+            if (pair.Value.Count != 0)
             {
-                continue;
-            }
-
-            foreach (KeyValuePair<TrackedTask, byte> entry in pair.Value.Entries)
-            {
-                yield return entry.Key;
+                pair.Value.CopyEntriesTo(entries);
             }
         }
 
-        foreach (KeyValuePair<TrackedTask, byte> entry in _overflowSite.Entries)
-        {
-            yield return entry.Key;
-        }
+        _overflowSite.CopyEntriesTo(entries);
+        return entries;
     }
 
     internal void Complete(TrackedTask entry, Task task)
     {
-        if (entry.Site.Remove(entry))
+        bool removed = entry.Site.Remove(entry);
+
+        // Report the outcome before the task stops counting as outstanding, so that "idle"
+        // (WaitForIdleAsync, a passing leak check) implies every fault was already reported.
+        Observe(entry.Site, entry.Name, task, entry.StartTimestamp);
+        if (removed)
         {
             _outstanding.Add(-1);
         }
 
         entry.Scope?.Remove(entry);
-        Observe(entry.Site, entry.Name, task, entry.StartTimestamp);
         ChangeSignal.NotifyIfWaiting();
     }
 

@@ -25,6 +25,13 @@ internal sealed class TrackedTask
 
     public TaskLeakScope? Scope { get; }
 
+    // Intrusive list links, guarded by the stripe's lock; Stripe is null once removed.
+    public TaskSite.Stripe? Stripe { get; set; }
+
+    public TrackedTask? Prev { get; set; }
+
+    public TrackedTask? Next { get; set; }
+
     /// <summary>Completion callback handed to the task's awaiter (one delegate per tracked task).</summary>
     public void OnCompleted()
     {
