@@ -1,0 +1,78 @@
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace ConcurrencyGuard.CodeFixes;
+
+/// <summary>Helpers every fixer shares: async-context checks, using directives, the runtime's Forget().</summary>
+internal static class FixHelpers
+{
+    public const string RuntimeNamespace = "ConcurrencyGuard";
+
+    /// <summary>True when the fix may insert <c>await</c> at <paramref name="node"/>.</summary>
+    public static bool CanAwaitAt(SyntaxNode node, SemanticModel model, CancellationToken ct)
+    {
+        var operation = model.GetOperation(node, ct);
+        if (operation is null)
+        {
+            return false;
+        }
+
+        return FunctionContext.IsInAsyncContext(operation, model.GetEnclosingSymbol(node.SpanStart, ct));
+    }
+
+    /// <summary>The runtime guard is referenced: its <c>TaskExtensions.Forget</c> exists.</summary>
+    public static bool HasRuntimeForget(Compilation compilation)
+    {
+        var type = compilation.GetTypeByMetadataName(WellKnownTypeNames.RuntimeTaskExtensions);
+        return type is not null && type.GetMembers("Forget").Any();
+    }
+
+    public static ExpressionSyntax CallForget(ExpressionSyntax task)
+    {
+        var receiver = task is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax
+            ? task
+            : SyntaxFactory.ParenthesizedExpression(task);
+        return SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("Forget")));
+    }
+
+    /// <summary>Adds <c>using <paramref name="ns"/>;</c> when the compilation unit lacks it.</summary>
+    public static async Task<Document> AddUsingAsync(Document document, string ns, CancellationToken ct)
+    {
+        if (await document.GetSyntaxRootAsync(ct).ConfigureAwait(false) is not CompilationUnitSyntax root)
+        {
+            return document;
+        }
+
+        if (root.Usings.Any(u => u.Name?.ToString() == ns)
+            || root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Usings.Any(u => u.Name?.ToString() == ns)))
+        {
+            return document;
+        }
+
+        var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(ns)).WithAdditionalAnnotations(Formatter.Annotation);
+        var usings = root.Usings;
+        // System usings first, then ordinal order: the layout most code bases (and IDE0005's sort) use.
+        var index = usings.TakeWhile(u => CompareUsings(u.Name?.ToString() ?? string.Empty, ns) < 0).Count();
+        var newRoot = root.WithUsings(usings.Insert(index, directive.WithTrailingTrivia(SyntaxFactory.ElasticLineFeed)));
+        return document.WithSyntaxRoot(newRoot);
+    }
+
+    private static int CompareUsings(string a, string b)
+    {
+        var aSystem = a == "System" || a.StartsWith("System.", System.StringComparison.Ordinal);
+        var bSystem = b == "System" || b.StartsWith("System.", System.StringComparison.Ordinal);
+        return aSystem != bSystem ? (aSystem ? -1 : 1) : string.CompareOrdinal(a, b);
+    }
+
+    /// <summary>A type name written fully qualified and marked for simplification (adds no using).</summary>
+    public static TypeSyntax QualifiedType(string fullName) =>
+        SyntaxFactory.ParseTypeName("global::" + fullName).WithAdditionalAnnotations(Simplifier.Annotation);
+}

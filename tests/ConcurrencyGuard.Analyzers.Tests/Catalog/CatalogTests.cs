@@ -1,0 +1,169 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using ConcurrencyGuard.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Catalog;
+
+/// <summary>
+/// The rule catalog cannot drift: every descriptor has its docs page, help link, release-tracking
+/// line, README row, preset entries and CI id; nothing documented lacks a rule.
+/// </summary>
+public class CatalogTests
+{
+    public static TheoryData<string> RuleIds()
+    {
+        var data = new TheoryData<string>();
+        foreach (var d in Repo.Descriptors)
+        {
+            data.Add(d.Id);
+        }
+
+        return data;
+    }
+
+    private static DiagnosticDescriptor Descriptor(string id) => Repo.Descriptors.Single(d => d.Id == id);
+
+    [Fact]
+    public void Analyzers_are_found() => Assert.NotEmpty(Repo.Descriptors);
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Id_matches_family_and_category(string id)
+    {
+        Assert.Matches("^CG[1-6][0-9]{3}$", id);
+        var family = RuleFamilyExtensions.FromId(id);
+        Assert.Equal(family.Category(), Descriptor(id).Category);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Has_docs_page_and_help_link_to_it(string id)
+    {
+        var page = Repo.PathOf("docs", "rules", id + ".md");
+        Assert.True(File.Exists(page), $"missing {page}");
+        Assert.StartsWith("# " + id + ":", File.ReadAllLines(page)[0]);
+        Assert.Equal(RuleDescriptors.HelpLink(id), Descriptor(id).HelpLinkUri);
+        Assert.EndsWith("/docs/rules/" + id + ".md", Descriptor(id).HelpLinkUri);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Has_release_tracking_entry(string id)
+    {
+        var text = File.ReadAllText(Repo.PathOf("src", "ConcurrencyGuard.Analyzers", "AnalyzerReleases.Unshipped.md"))
+            + File.ReadAllText(Repo.PathOf("src", "ConcurrencyGuard.Analyzers", "AnalyzerReleases.Shipped.md"));
+        var d = Descriptor(id);
+        Assert.Matches(new Regex($@"^{id}\s*\|\s*{Regex.Escape(d.Category)}\s*\|\s*{d.DefaultSeverity}\s*\|", RegexOptions.Multiline), text);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Has_readme_row_with_matching_severity(string id)
+    {
+        var readme = File.ReadAllText(Repo.PathOf("README.md"));
+        var row = Regex.Match(readme, $@"^\| \[{id}\]\(docs/rules/{id}\.md\) \|(?<rest>.*)$", RegexOptions.Multiline);
+        Assert.True(row.Success, $"README.md has no rule-table row for {id}");
+        Assert.Contains(SeverityWord(Descriptor(id).DefaultSeverity) + " / ", row.Groups["rest"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Presets_cover_the_rule(string id)
+    {
+        var d = Descriptor(id);
+        Assert.Equal(SeverityWord(d.DefaultSeverity), PresetSeverity("recommended", id));
+        Assert.Equal(d.DefaultSeverity == DiagnosticSeverity.Warning ? "error" : "warning", PresetSeverity("strict", id));
+        Assert.Equal("none", PresetSeverity("none", id));
+    }
+
+    [Fact]
+    public void Ci_targets_list_every_rule_and_nothing_else()
+    {
+        var targets = File.ReadAllText(Repo.PathOf("nuget", "buildTransitive", "ConcurrencyGuard.Analyzers.targets"));
+        var listed = Regex.Match(targets, "<ConcurrencyGuardRuleIds>(?<ids>[^<]*)</ConcurrencyGuardRuleIds>").Groups["ids"].Value
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal);
+        Assert.Equal(Repo.Descriptors.Select(d => d.Id), listed);
+    }
+
+    [Fact]
+    public void No_docs_page_without_a_rule()
+    {
+        var pages = Directory.GetFiles(Repo.PathOf("docs", "rules"), "CG*.md").Select(Path.GetFileNameWithoutExtension);
+        Assert.Empty(pages.Except(Repo.Descriptors.Select(d => d.Id)));
+    }
+
+    [Fact]
+    public void No_readme_row_without_a_rule()
+    {
+        var readme = File.ReadAllText(Repo.PathOf("README.md"));
+        var rows = Regex.Matches(readme, @"^\| \[(?<id>CG\d{4})\]", RegexOptions.Multiline).Select(m => m.Groups["id"].Value);
+        Assert.Empty(rows.Except(Repo.Descriptors.Select(d => d.Id)));
+    }
+
+    [Fact]
+    public void Every_identifier_constant_has_a_rule()
+    {
+        var constants = typeof(RuleIdentifiers).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!);
+        Assert.Equal(constants.Order(StringComparer.Ordinal), Repo.Descriptors.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Every_fixer_fixes_known_rules_and_every_fix_yes_row_has_a_fixer()
+    {
+        var ids = Repo.Descriptors.Select(d => d.Id).ToHashSet();
+        var fixable = Repo.Fixers.SelectMany(f => f.FixableDiagnosticIds).ToHashSet();
+        Assert.All(fixable, id => Assert.True(ids.Contains(id) || id.StartsWith("CS", StringComparison.Ordinal), $"fixer for unknown id {id}"));
+
+        var readme = File.ReadAllText(Repo.PathOf("README.md"));
+        foreach (Match row in Regex.Matches(readme, @"^\| \[(?<id>CG\d{4})\].*\| (?<fix>yes|no) \|\s*$", RegexOptions.Multiline))
+        {
+            var id = row.Groups["id"].Value;
+            Assert.Equal(row.Groups["fix"].Value == "yes", fixable.Contains(id));
+        }
+    }
+
+    [Fact]
+    public void Every_fixer_supports_fix_all() =>
+        Assert.All(Repo.Fixers, f => Assert.NotNull(f.GetFixAllProvider()));
+
+    [Fact]
+    public void Analyzers_are_sealed_named_and_in_their_family_folder()
+    {
+        var folders = new Dictionary<RuleFamily, string>
+        {
+            [RuleFamily.TaskLifetime] = "Tasks",
+            [RuleFamily.CancellationFlow] = "Cancellation",
+            [RuleFamily.HttpAndSockets] = "Http",
+            [RuleFamily.ChannelsAndQueues] = "Channels",
+            [RuleFamily.ClosureCapture] = "Closures",
+            [RuleFamily.BlockingAndStarvation] = "Blocking",
+        };
+        foreach (var analyzer in Repo.Analyzers)
+        {
+            var type = analyzer.GetType();
+            Assert.True(type.IsSealed, type.Name + " should be sealed");
+            Assert.EndsWith("Analyzer", type.Name);
+            foreach (var d in analyzer.SupportedDiagnostics)
+            {
+                Assert.Equal("ConcurrencyGuard.Analyzers." + folders[RuleFamilyExtensions.FromId(d.Id)], type.Namespace);
+            }
+        }
+    }
+
+    private static string SeverityWord(DiagnosticSeverity severity) => severity switch
+    {
+        DiagnosticSeverity.Error => "error",
+        DiagnosticSeverity.Warning => "warning",
+        DiagnosticSeverity.Info => "suggestion",
+        _ => "silent",
+    };
+
+    private static string? PresetSeverity(string preset, string id)
+    {
+        var text = File.ReadAllText(Repo.PathOf("nuget", "buildTransitive", "presets", preset + ".globalconfig"));
+        var m = Regex.Match(text, $@"^dotnet_diagnostic\.{id}\.severity\s*=\s*(?<s>\w+)\s*$", RegexOptions.Multiline);
+        return m.Success ? m.Groups["s"].Value : null;
+    }
+}

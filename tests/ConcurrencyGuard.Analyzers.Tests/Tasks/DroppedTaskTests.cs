@@ -1,0 +1,320 @@
+using ConcurrencyGuard.Analyzers.Tasks;
+using ConcurrencyGuard.CodeFixes.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using VerifyCG1001 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Tasks.DroppedTaskAnalyzer,
+    ConcurrencyGuard.CodeFixes.Tasks.DroppedTaskFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Tasks;
+
+public class DroppedTaskTests
+{
+    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Flags_call_dropped_in_sync_method() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                {|CG1001:SaveAsync()|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_task_run_continue_with_and_configure_await_chains() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle(Task t)
+            {
+                {|CG1001:Task.Run(() => Console.WriteLine())|};
+                {|CG1001:Task.Factory.StartNew(() => { })|};
+                {|CG1001:t.ContinueWith(_ => { })|};
+                {|CG1001:SaveAsync().ConfigureAwait(false)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_value_task_and_generic_task() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            ValueTask FlushAsync() => default;
+            ValueTask<int> CountAsync() => new(1);
+            Task<string> ReadAsync() => Task.FromResult("");
+            void Handle()
+            {
+                {|CG1001:FlushAsync()|};
+                {|CG1001:CountAsync()|};
+                {|CG1001:ReadAsync()|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_in_sync_lambda_and_local_function() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                Action a = () => {|CG1001:SaveAsync()|};
+                Action b = () => { {|CG1001:SaveAsync()|}; };
+                void Local() { {|CG1001:SaveAsync()|}; }
+                Local();
+                a(); b();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_conditional_access_call_even_in_async_method_where_cs4014_is_silent() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class C
+        {
+            async Task HandleAsync(Client? client)
+            {
+                {|CG1001:client?.SendAsync()|};
+                await Task.Yield();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_custom_awaitable() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Runtime.CompilerServices;
+        class MyAwaitable { public MyAwaiter GetAwaiter() => new(); }
+        class MyAwaiter : INotifyCompletion { public bool IsCompleted => true; public void GetResult() { } public void OnCompleted(Action a) => a(); }
+        class C
+        {
+            MyAwaitable Start() => new();
+            void Handle() { {|CG1001:Start()|}; }
+        }
+        """);
+
+    [Fact]
+    public async Task Stays_silent_where_the_compiler_reports_CS4014()
+    {
+        var test = VerifyCG1001.Create();
+        test.TestState.Sources.Add(Usings + """
+            class C
+            {
+                Task SaveAsync() => Task.CompletedTask;
+                async Task HandleAsync()
+                {
+                    {|CS4014:SaveAsync()|};
+                    Func<Task> f = async () => { {|CS4014:SaveAsync()|}; await Task.Yield(); };
+                    await f();
+                }
+            }
+            """);
+        test.CompilerDiagnostics = CompilerDiagnostics.Warnings;
+        test.TestState.MarkupHandling = MarkupMode.Allow;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public Task Does_not_flag_awaited_assigned_returned_or_passed_tasks() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            readonly List<Task> _pending = new();
+            Task _last = Task.CompletedTask;
+            Task SaveAsync() => Task.CompletedTask;
+            async Task<Task> HandleAsync()
+            {
+                await SaveAsync();
+                var t = SaveAsync();
+                _last = SaveAsync();
+                _pending.Add(SaveAsync());
+                await Task.WhenAll(t, _last);
+                await Task.WhenAny(t, _last);
+                return SaveAsync();
+            }
+            Task Passthrough() => SaveAsync();
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_forget_helpers_or_completed_values() => VerifyCG1001.AnalyzerAsync(Usings + """
+        static class Helpers
+        {
+            public static void Forget(this Task t) { }
+            public static Task LogFailures(this Task t) => t;
+        }
+        class C
+        {
+            Task _task = Task.CompletedTask;
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                SaveAsync().Forget();
+                Task.FromResult(42);
+                Task.FromException(new Exception());
+                Interlocked.Exchange(ref _task, SaveAsync());
+                SaveAsync().LogFailures();
+            }
+        }
+        """, editorConfig: "concurrency_guard.fire_and_forget_methods = Helpers.LogFailures\n");
+
+    [Fact]
+    public Task Configured_observer_by_simple_name() => VerifyCG1001.AnalyzerAsync(Usings + """
+        static class Helpers { public static Task Observe(this Task t) => t; }
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle() { SaveAsync().Observe(); }
+        }
+        """, editorConfig: "concurrency_guard.fire_and_forget_methods = Other, Observe\n");
+
+    [Fact]
+    public Task Does_not_flag_void_calls_awaits_and_non_task_values() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            int Count() => 1;
+            async Task HandleAsync(Task<Task> outer)
+            {
+                Count();
+                await outer;
+                Console.WriteLine();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_awaits_in_async_context() => VerifyCG1001.FixAsync(Usings + """
+        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class C
+        {
+            async Task HandleAsync(Client? client)
+            {
+                // send it
+                {|CG1001:client?.SendAsync()|};
+                await Task.Yield();
+            }
+        }
+        """, Usings + """
+        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class C
+        {
+            async Task HandleAsync(Client? client)
+            {
+                // send it
+                await client?.SendAsync();
+                await Task.Yield();
+            }
+        }
+        """, equivalenceKey: "Await");
+
+    [Fact]
+    public Task Fix_all_discards_explicitly_in_sync_code() => VerifyCG1001.FixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle(Task t)
+            {
+                {|CG1001:SaveAsync()|};
+                {|CG1001:Task.Run(() => { })|}; // background
+                {|CG1001:t.ContinueWith(_ => { })|};
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle(Task t)
+            {
+                _ = SaveAsync();
+                _ = Task.Run(() => { }); // background
+                _ = t.ContinueWith(_ => { });
+            }
+        }
+        """, equivalenceKey: "Discard");
+
+    [Fact]
+    public Task Fix_also_fixes_CS4014_with_await() => VerifyCG1001.FixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            async Task HandleAsync()
+            {
+                {|CS4014:SaveAsync()|};
+                {|CS4014:SaveAsync()|};
+                await Task.Yield();
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            async Task HandleAsync()
+            {
+                await SaveAsync();
+                await SaveAsync();
+                await Task.Yield();
+            }
+        }
+        """, equivalenceKey: "Await", compilerDiagnostics: CompilerDiagnostics.Warnings);
+
+    [Fact]
+    public Task Fix_offers_Forget_when_the_runtime_guard_is_referenced() => VerifyCG1001.FixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                {|CG1001:SaveAsync()|};
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ConcurrencyGuard;
+
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                SaveAsync().Forget();
+            }
+        }
+        """, equivalenceKey: "Forget", additionalSources: new[] { RuntimeStub });
+
+    [Fact]
+    public Task No_await_fix_outside_async_context() => VerifyCG1001.NoFixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle() { {|CG1001:SaveAsync()|}; }
+        }
+        """, equivalenceKey: "Await");
+
+    [Fact]
+    public Task Broken_code_does_not_crash() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                {|CS0103:Missing|}();
+                {|CG1001:SaveAsync()|}{|CS1002:|}
+                {|CS0246:Unknown|} x = {|CS0103:Nope|}.{|CS1001:|}{|CS1002:|}
+            }
+        """ + "{|CS1513:|}");
+
+    /// <summary>The public shape of the runtime package's extension, enough for the fix to detect it.</summary>
+    internal const string RuntimeStub = """
+        namespace ConcurrencyGuard
+        {
+            public static class TaskExtensions
+            {
+                public static void Forget(this System.Threading.Tasks.Task task, string? name = null) { }
+            }
+        }
+        """;
+}
