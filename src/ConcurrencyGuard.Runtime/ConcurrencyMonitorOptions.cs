@@ -29,11 +29,11 @@ public sealed class ConcurrencyMonitorOptions
 
     /// <summary>
     /// Hysteresis: an alarm clears only once the value is below its level times (1 - Hysteresis)
-    /// (default 0.2, i.e. 80 % of the level) ...
+    /// (default 0.2, i.e. below 80 % of the level) for <see cref="ClearAfterSamples"/> consecutive samples.
     /// </summary>
     public double Hysteresis { get; set; } = 0.2;
 
-    /// <summary>... for this many consecutive samples (default 3).</summary>
+    /// <summary>Consecutive samples under the clear level before an alarm clears (default 3).</summary>
     public int ClearAfterSamples { get; set; } = 3;
 
     /// <summary>After an alarm clears, the same probe and rule cannot raise again for this long (default 1 minute).</summary>
