@@ -209,6 +209,102 @@ public class MonitorRealTests
         Assert.Null(tracker.Instruments);
     }
 
+    [Fact]
+    public async Task Http_client_probes_see_requests_in_flight_and_open_connections()
+    {
+        var options = new ConcurrencyMonitorOptions { ListenToRuntimeEvents = false, Tracker = new TaskTracker(), UseDedicatedThread = false, SampleInterval = TimeSpan.FromHours(1) }
+            .EnableOnly(ProbeKind.HttpActiveRequests, ProbeKind.HttpOpenConnections);
+        using var monitor = new ConcurrencyMonitor(options);
+        monitor.Start(); // starts the System.Net.Http MeterListener
+
+        using var server = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        server.Start();
+        int port = ((System.Net.IPEndPoint)server.LocalEndpoint).Port;
+        var respond = new TaskCompletionSource();
+        Task serve = Task.Run(async () =>
+        {
+            using System.Net.Sockets.TcpClient connection = await server.AcceptTcpClientAsync();
+            using System.Net.Sockets.NetworkStream stream = connection.GetStream();
+            var buffer = new byte[4096];
+            string request = string.Empty;
+            while (!request.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                int read = await stream.ReadAsync(buffer);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                request += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            }
+
+            await respond.Task;
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"));
+        });
+
+        using var client = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        Task<string> call = client.GetStringAsync($"http://127.0.0.1:{port}/slow");
+        try
+        {
+            Assert.True(
+                SpinWait.SpinUntil(() => monitor.SampleNow()!.Values[ProbeKind.HttpActiveRequests] >= 1, TimeSpan.FromSeconds(30)),
+                "the request in flight was not seen");
+            // The connection is counted once it is established, a moment after the request starts.
+            Assert.True(
+                SpinWait.SpinUntil(() => monitor.SampleNow()!.Values[ProbeKind.HttpOpenConnections] >= 1, TimeSpan.FromSeconds(30)),
+                "the open connection was not seen");
+            Assert.True(monitor.LastSample!.Values[ProbeKind.HttpActiveRequests] >= 1);
+        }
+        finally
+        {
+            respond.SetResult();
+        }
+
+        Assert.Equal("ok", await call);
+        await serve;
+        Assert.True(
+            SpinWait.SpinUntil(() => monitor.SampleNow()!.Values[ProbeKind.HttpActiveRequests] == 0, TimeSpan.FromSeconds(30)),
+            "the finished request was still counted");
+    }
+
+    [Fact]
+    public void Gc_pause_share_and_lock_contention_rate_see_real_pauses_and_contention()
+    {
+        var options = new ConcurrencyMonitorOptions { ListenToRuntimeEvents = false, Tracker = new TaskTracker() }
+            .EnableOnly(ProbeKind.GcPauseShare, ProbeKind.LockContentionRate);
+        using var monitor = new ConcurrencyMonitor(options);
+        monitor.SampleNow(); // baseline for the rates
+        Thread.Sleep(20);
+
+        var watch = Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < 200)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        object gate = new();
+        int stop = 0;
+        var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                lock (gate)
+                {
+                    Thread.Sleep(2); // the other thread has to wait: a contention
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        Thread.Sleep(200);
+        Volatile.Write(ref stop, 1);
+        threads.ForEach(t => t.Join());
+
+        ConcurrencySample sample = monitor.SampleNow()!;
+        _output.WriteLine($"gc pause share {sample.Values[ProbeKind.GcPauseShare]:0.###}, lock contention {sample.Values[ProbeKind.LockContentionRate]:0.#}/s");
+        Assert.InRange(sample.Values[ProbeKind.GcPauseShare], 1e-6, 1.0);
+        Assert.True(sample.Values[ProbeKind.LockContentionRate] > 0);
+    }
+
     private static async Task Fail(Task gate)
     {
         await gate.ConfigureAwait(false);
