@@ -66,6 +66,20 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task Disabled_in_configuration_the_monitor_does_not_run_and_the_check_says_so()
+    {
+        using IHost host = Build(config: new() { ["ConcurrencyGuard:Enabled"] = "false" }, health: h => h.AddConcurrencyGuard());
+        await host.StartAsync();
+        ConcurrencyMonitor monitor = host.Services.GetRequiredService<ConcurrencyMonitor>();
+        Assert.False(monitor.IsRunning);
+        HealthReport report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal("The concurrency monitor is not running.", report.Entries["concurrencyguard"].Description);
+        Assert.Equal(false, report.Entries["concurrencyguard"].Data["running"]);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void Options_bind_from_the_section_and_code_configuration_wins()
     {
         using IHost host = Build(

@@ -358,6 +358,39 @@ public class TaskTrackerTests
         gate.SetResult();
     }
 
+    [Fact]
+    public void Hot_path_allocates_only_the_entry_and_its_completion_callback()
+    {
+        var tracker = new TaskTracker();
+        var gate = new TaskCompletionSource();
+        Task[] pending = Enumerable.Range(0, 1000).Select(_ => WaitOn(gate.Task)).ToArray();
+        void TrackPending(Task task) => tracker.Track(task, "p");
+        void TrackCompleted() => tracker.Track(Task.CompletedTask, "c");
+        TrackPending(WaitOn(gate.Task)); // the site's first use creates its state
+        TrackCompleted();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            TrackCompleted();
+        }
+
+        long completedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (Task task in pending)
+        {
+            TrackPending(task);
+        }
+
+        long perPending = (GC.GetAllocatedBytesForCurrentThread() - before) / pending.Length;
+
+        Assert.Equal(0, completedBytes);            // already completed: nothing allocated
+        Assert.InRange(perPending, 1, 200);         // entry + delegate; a stack trace alone would be kilobytes
+        Assert.Equal(1001, tracker.Outstanding);
+        gate.SetResult();
+    }
+
     private static async Task WaitOn(Task gate) => await gate.ConfigureAwait(false);
 
     private static async Task Throw(Exception exception, Task after)
