@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton<OrderStore>();
 builder.Services.AddSingleton<Notifier>();
 builder.Services.AddHostedService<OrderWorker>();
+builder.Services.AddInventory();
 
 // The runtime companion: monitor + logging + metrics, and a health check answered from its background state.
 builder.Services.AddConcurrencyGuard(options =>
@@ -47,6 +48,7 @@ app.MapPost("/orders/{id}/tracked", (string id, OrderStore store, Notifier notif
 });
 
 app.MapGet("/orders", (OrderStore store) => store.All());
+app.MapInventory();
 app.MapHealthChecks("/health");
 
 app.Run();

@@ -9,4 +9,10 @@ public static class RuleIdentifiers
     // Family 1: task lifetime
     public const string DroppedTask = "CG1001";
     public const string AsyncVoidMethod = "CG1003";
+
+    // Family 2: cancellation flow
+    public const string TokenNotForwarded = "CG2001";
+    public const string NoneTokenPassed = "CG2002";
+    // Family 5: closure capture
+    public const string ForLoopVariableCaptured = "CG5001";
 }
