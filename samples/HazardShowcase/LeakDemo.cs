@@ -44,7 +44,7 @@ public sealed class LeakDemo(
         Console.WriteLine();
         Console.WriteLine(sustained.Task.IsCompleted ? "Sustained alarm raised. The created-by dump:" : "No sustained alarm within 60 s. The created-by dump:");
         Console.WriteLine(TaskTracker.Default.Snapshot(5));
-        HealthReport report = await health.CheckHealthAsync(CancellationToken.None);
+        HealthReport report = await health.CheckHealthAsync(stoppingToken);
         Console.WriteLine($"Health: {report.Status} — {report.Entries["concurrencyguard"].Description}");
         Console.WriteLine();
         Environment.ExitCode = sustained.Task.IsCompleted ? 0 : 1;
