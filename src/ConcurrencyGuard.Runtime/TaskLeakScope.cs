@@ -14,6 +14,7 @@ namespace ConcurrencyGuard;
 public sealed class TaskLeakScope : IDisposable
 {
     private static readonly AsyncLocal<TaskLeakScope?> s_current = new();
+    private static bool s_used; // until a scope exists, the hot path skips the AsyncLocal read
     private readonly ConcurrentDictionary<TrackedTask, byte> _entries = new();
     private readonly TaskLeakScope? _previous;
     private int _count;
@@ -22,6 +23,7 @@ public sealed class TaskLeakScope : IDisposable
     internal TaskLeakScope(string? name)
     {
         Name = name;
+        Volatile.Write(ref s_used, true);
         _previous = s_current.Value;
         s_current.Value = this;
     }
@@ -32,7 +34,7 @@ public sealed class TaskLeakScope : IDisposable
     /// <summary>Tracked tasks of this scope still outstanding.</summary>
     public int Outstanding => Volatile.Read(ref _count);
 
-    internal static TaskLeakScope? Current => s_current.Value;
+    internal static TaskLeakScope? Current => Volatile.Read(ref s_used) ? s_current.Value : null;
 
     /// <summary>
     /// Checks that no task tracked inside this scope is still outstanding after the options' timeout.
