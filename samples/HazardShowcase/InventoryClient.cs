@@ -17,6 +17,15 @@ public sealed class InventoryClient(HttpClient http)
         using var response = await http.PostAsync($"https://inventory.local/reserve/{sku}", content, CancellationToken.None); // CG2002
         response.EnsureSuccessStatusCode();
     }
+
+    public async Task WatchStockAsync(Func<string, Task> onChange, CancellationToken cancellationToken)
+    {
+        // Polls for ever: after shutdown it keeps calling onChange until the host kills it.
+        while (true) // CG2003
+        {
+            await onChange(await http.GetStringAsync("https://inventory.local/changes?wait=30s", CancellationToken.None));
+        }
+    }
 }
 
 public static class InventoryEndpoints

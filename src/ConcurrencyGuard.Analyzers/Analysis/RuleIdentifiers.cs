@@ -13,4 +13,5 @@ public static class RuleIdentifiers
     // Family 2: cancellation flow
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
+    public const string LoopIgnoresToken = "CG2003";
 }
