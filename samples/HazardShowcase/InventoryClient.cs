@@ -18,6 +18,15 @@ public sealed class InventoryClient(HttpClient http)
         response.EnsureSuccessStatusCode();
     }
 
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        // Registered on the request's token and never disposed: one registration leaked per ping.
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // CG2004
+        linked.CancelAfter(TimeSpan.FromSeconds(2));
+        using var response = await http.GetAsync("https://inventory.local/health", linked.Token);
+        return response.IsSuccessStatusCode;
+    }
+
     public async Task WatchStockAsync(Func<string, Task> onChange, CancellationToken cancellationToken)
     {
         // Polls for ever: after shutdown it keeps calling onChange until the host kills it.

@@ -14,4 +14,5 @@ public static class RuleIdentifiers
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
     public const string LoopIgnoresToken = "CG2003";
+    public const string UndisposedTokenSource = "CG2004";
 }
