@@ -18,6 +18,14 @@ public sealed class InventoryClient(HttpClient http)
         response.EnsureSuccessStatusCode();
     }
 
+    public async Task<int> CountWarehousesAsync(CancellationToken cancellationToken)
+    {
+        // A deadline, but the request's token no longer reaches the call.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3)); // CG2006
+        var body = await http.GetStringAsync("https://inventory.local/warehouses/count", timeout.Token);
+        return int.Parse(body);
+    }
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         // Registered on the request's token and never disposed: one registration leaked per ping.

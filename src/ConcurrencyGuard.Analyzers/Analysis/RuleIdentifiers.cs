@@ -15,4 +15,5 @@ public static class RuleIdentifiers
     public const string NoneTokenPassed = "CG2002";
     public const string LoopIgnoresToken = "CG2003";
     public const string UndisposedTokenSource = "CG2004";
+    public const string TimeoutDropsCallerToken = "CG2006";
 }
