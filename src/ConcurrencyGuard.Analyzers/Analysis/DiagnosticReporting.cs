@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -18,4 +19,7 @@ public static class DiagnosticReporting
 
     public static void Report(this OperationAnalysisContext context, DiagnosticDescriptor rule, Location location, IEnumerable<Location> additionalLocations, params object?[] args) =>
         context.ReportDiagnostic(Diagnostic.Create(rule, location, additionalLocations, args));
+
+    public static void Report(this OperationAnalysisContext context, DiagnosticDescriptor rule, Location location, IEnumerable<Location> additionalLocations, ImmutableDictionary<string, string?> properties, params object?[] args) =>
+        context.ReportDiagnostic(Diagnostic.Create(rule, location, additionalLocations, properties, args));
 }

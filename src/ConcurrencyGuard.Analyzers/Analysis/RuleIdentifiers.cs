@@ -16,4 +16,7 @@ public static class RuleIdentifiers
     public const string LoopIgnoresToken = "CG2003";
     public const string UndisposedTokenSource = "CG2004";
     public const string TimeoutDropsCallerToken = "CG2006";
+
+    // Family 5: closure capture
+    public const string ForLoopVariableCaptured = "CG5001";
 }
