@@ -38,7 +38,7 @@ public sealed class InventoryClient(HttpClient http)
     public async Task WatchStockAsync(Func<string, Task> onChange, CancellationToken cancellationToken)
     {
         // Polls for ever: after shutdown it keeps calling onChange until the host kills it.
-        while (true) // CG2003
+        while (true) // CG2003 (suggestion)
         {
             await onChange(await http.GetStringAsync("https://inventory.local/changes?wait=30s", CancellationToken.None));
         }

@@ -15,6 +15,7 @@ public static class RuleIdentifiers
     public const string NoneTokenPassed = "CG2002";
     public const string LoopIgnoresToken = "CG2003";
     public const string UndisposedTokenSource = "CG2004";
+    public const string UncancellableAsyncApi = "CG2005";
     public const string TimeoutDropsCallerToken = "CG2006";
 
     // Family 5: closure capture
