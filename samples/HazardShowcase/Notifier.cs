@@ -4,7 +4,8 @@ public sealed class Notifier
 {
     public event EventHandler<OrderEventArgs>? Sent;
 
-    public async Task SendConfirmationAsync(string orderId)
+    // No token parameter: a caller that gives up cannot stop the confirmation.
+    public async Task SendConfirmationAsync(string orderId) // CG2005 (suggestion)
     {
         await Task.Delay(50);
         Sent?.Invoke(this, new OrderEventArgs(orderId));

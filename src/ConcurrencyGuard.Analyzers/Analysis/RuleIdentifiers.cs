@@ -19,6 +19,10 @@ public static class RuleIdentifiers
     public const string ChannelWriterNeverCompleted = "CG4002";
     public const string UnboundedBlockingCollection = "CG4003";
     public const string IgnoredTryWrite = "CG4004";
+    public const string LoopIgnoresToken = "CG2003";
+    public const string UndisposedTokenSource = "CG2004";
+    public const string UncancellableAsyncApi = "CG2005";
+    public const string TimeoutDropsCallerToken = "CG2006";
 
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";

@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ConcurrencyGuard.Analyzers;
@@ -24,7 +26,9 @@ public sealed class TokenNotForwardedFixer : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TokenNotForwarded);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    /// <summary>All fixes of a document at once, so nested calls (<c>Task.Run(() =&gt; SendAsync(x))</c>) both get their token.</summary>
+    public override FixAllProvider GetFixAllProvider() =>
+        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -37,47 +41,103 @@ public sealed class TokenNotForwardedFixer : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
+            if (Resolve(root, model, diagnostic, context.CancellationToken) is not { } edit)
             {
                 continue;
             }
 
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            diagnostic.Properties.TryGetValue(TokenForwarding.KindProperty, out var kind);
-            if (kind == nameof(MissingTokenKind.AsyncEnumeration))
-            {
-                if (node is ExpressionSyntax collection && collection.Parent is CommonForEachStatementSyntax)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create($"Enumerate with WithCancellation({token})", ct => WithCancellationAsync(context.Document, collection, token, ct), EquivalenceKey),
-                        diagnostic);
-                }
-
-                continue;
-            }
-
-            if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation || invocation.Span != diagnostic.Location.SourceSpan)
-            {
-                continue;
-            }
-
-            diagnostic.Properties.TryGetValue(TokenForwarding.ParameterNameProperty, out var parameterName);
-            diagnostic.Properties.TryGetValue(TokenForwarding.PositionProperty, out var positionText);
-            if (string.IsNullOrEmpty(parameterName) || !int.TryParse(positionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var position))
-            {
-                continue;
-            }
-
-            var changed = AddTokenArgument(invocation, token, parameterName!, position);
-            if (!BindsToMethodWithToken(model, invocation, changed, context.CancellationToken))
-            {
-                continue;
-            }
-
+            var title = edit.Collection is not null ? $"Enumerate with WithCancellation({edit.Token})" : $"Pass {edit.Token}";
             context.RegisterCodeFix(
-                CodeAction.Create($"Pass {token}", ct => ReplaceAsync(context.Document, invocation, changed, ct), EquivalenceKey),
+                CodeAction.Create(title, ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct), EquivalenceKey),
                 diagnostic);
         }
+    }
+
+    private sealed class Edit
+    {
+        public Edit(ExpressionSyntax token, InvocationExpressionSyntax? invocation, string? parameterName, int position, ExpressionSyntax? collection)
+        {
+            Token = token;
+            Invocation = invocation;
+            ParameterName = parameterName;
+            Position = position;
+            Collection = collection;
+        }
+
+        public ExpressionSyntax Token { get; }
+        public InvocationExpressionSyntax? Invocation { get; }
+        public string? ParameterName { get; }
+        public int Position { get; }
+        public ExpressionSyntax? Collection { get; }
+    }
+
+    /// <summary>What to change for one diagnostic, or null when no compiling fix exists.</summary>
+    private static Edit? Resolve(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken ct)
+    {
+        if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
+        {
+            return null;
+        }
+
+        var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        diagnostic.Properties.TryGetValue(TokenForwarding.KindProperty, out var kind);
+        if (kind == nameof(MissingTokenKind.AsyncEnumeration))
+        {
+            return node is ExpressionSyntax collection && collection.Parent is CommonForEachStatementSyntax
+                ? new Edit(token, null, null, -1, collection)
+                : null;
+        }
+
+        if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation || invocation.Span != diagnostic.Location.SourceSpan)
+        {
+            return null;
+        }
+
+        diagnostic.Properties.TryGetValue(TokenForwarding.ParameterNameProperty, out var parameterName);
+        diagnostic.Properties.TryGetValue(TokenForwarding.PositionProperty, out var positionText);
+        if (string.IsNullOrEmpty(parameterName) || !int.TryParse(positionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var position))
+        {
+            return null;
+        }
+
+        var changed = AddTokenArgument(invocation, token, parameterName!, position);
+        return BindsToMethodWithToken(model, invocation, changed, ct) ? new Edit(token, invocation, parameterName, position, null) : null;
+    }
+
+    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return document;
+        }
+
+        var edits = new Dictionary<SyntaxNode, Edit>();
+        foreach (var diagnostic in diagnostics)
+        {
+            if (Resolve(root, model, diagnostic, ct) is { } edit)
+            {
+                edits[(SyntaxNode?)edit.Invocation ?? edit.Collection!] = edit;
+            }
+        }
+
+        if (edits.Count == 0)
+        {
+            return document;
+        }
+
+        var newRoot = root.ReplaceNodes(edits.Keys, (original, rewritten) =>
+        {
+            var edit = edits[original];
+            return edit.Invocation is not null
+                ? AddTokenArgument((InvocationExpressionSyntax)rewritten, edit.Token, edit.ParameterName!, edit.Position)
+                : WithCancellation((ExpressionSyntax)rewritten, edit.Token);
+        });
+        var changed = document.WithSyntaxRoot(newRoot);
+        return edits.Values.Any(e => e.Collection is not null)
+            ? await FixHelpers.AddUsingAsync(changed, "System.Threading.Tasks", ct).ConfigureAwait(false)
+            : changed;
     }
 
     /// <summary>Appends the token: <c>f(a, token)</c>, or <c>f(a, name: token)</c> when positional would land elsewhere.</summary>
@@ -120,26 +180,15 @@ public sealed class TokenNotForwardedFixer : CodeFixProvider
         return false;
     }
 
-    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
+    /// <summary><c>source</c> becomes <c>source.WithCancellation(token)</c>; <c>source.ConfigureAwait(x)</c> becomes <c>source.WithCancellation(token).ConfigureAwait(x)</c>.</summary>
+    internal static ExpressionSyntax WithCancellation(ExpressionSyntax collection, ExpressionSyntax token)
     {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
-    }
-
-    private static async Task<Document> WithCancellationAsync(Document document, ExpressionSyntax collection, ExpressionSyntax token, CancellationToken ct)
-    {
-        ExpressionSyntax replacement;
         if (collection is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configure } configured)
         {
-            replacement = configured.WithExpression(configure.WithExpression(CallWithCancellation(configure.Expression, token)));
-        }
-        else
-        {
-            replacement = CallWithCancellation(collection.WithoutTrivia(), token).WithTriviaFrom(collection);
+            return configured.WithExpression(configure.WithExpression(CallWithCancellation(configure.Expression, token)));
         }
 
-        var changed = await ReplaceAsync(document, collection, replacement, ct).ConfigureAwait(false);
-        return await FixHelpers.AddUsingAsync(changed, "System.Threading.Tasks", ct).ConfigureAwait(false);
+        return CallWithCancellation(collection.WithoutTrivia(), token).WithTriviaFrom(collection);
     }
 
     private static InvocationExpressionSyntax CallWithCancellation(ExpressionSyntax source, ExpressionSyntax token)

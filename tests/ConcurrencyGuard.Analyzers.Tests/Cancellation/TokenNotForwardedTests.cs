@@ -438,6 +438,33 @@ public class TokenNotForwardedTests
         }
         """);
 
+    [Fact]
+    public Task Fix_all_handles_nested_calls() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            Task SendAsync(string s) => Task.CompletedTask;
+            Task SendAsync(string s, CancellationToken ct) => Task.CompletedTask;
+            async Task RunAsync(CancellationToken ct)
+            {
+                await {|CG2001:Task.Run(() => {|CG2001:SendAsync("a")|})|};
+                await Task.Run(async () => await {|CG2001:Task.Delay(10)|}, ct);
+            }
+            Task Run2Async(CancellationToken ct) => {|CG2001:Task.Run(() => {|CG2001:SendAsync("b")|})|};
+        }
+        """, Usings + """
+        class C
+        {
+            Task SendAsync(string s) => Task.CompletedTask;
+            Task SendAsync(string s, CancellationToken ct) => Task.CompletedTask;
+            async Task RunAsync(CancellationToken ct)
+            {
+                await Task.Run(() => SendAsync("a", ct), ct);
+                await Task.Run(async () => await Task.Delay(10, ct), ct);
+            }
+            Task Run2Async(CancellationToken ct) => Task.Run(() => SendAsync("b", ct), ct);
+        }
+        """);
+
     // ---- must not flag ----
 
     [Fact]

@@ -1,0 +1,83 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Cancellation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ConcurrencyGuard.CodeFixes.Cancellation;
+
+/// <summary>
+/// Fixes CG2006: <c>var cts = new CancellationTokenSource(timeout);</c> becomes
+/// <c>var cts = CancellationTokenSource.CreateLinkedTokenSource(token);</c> followed by
+/// <c>cts.CancelAfter(timeout);</c>. Not offered when the token is ambiguous or the declaration cannot be rewritten.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TimeoutDropsCallerTokenFixer)), Shared]
+public sealed class TimeoutDropsCallerTokenFixer : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TimeoutDropsCallerToken);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.ContainsKey(TimeoutDropsCallerTokenAnalyzer.CanRewriteProperty)
+                || !TokenInScope.TryGetTokenExpression(diagnostic, out var token)
+                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not BaseObjectCreationExpressionSyntax creation
+                || creation.FirstAncestorOrSelf<VariableDeclaratorSyntax>() is not { } declarator
+                || declarator.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Link to {token} and CancelAfter the timeout",
+                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(statement, Rewrite(root, statement, declarator, creation, token)))),
+                    "LinkAndCancelAfter"),
+                diagnostic);
+        }
+    }
+
+    private static IEnumerable<StatementSyntax> Rewrite(SyntaxNode root, LocalDeclarationStatementSyntax statement, VariableDeclaratorSyntax declarator, BaseObjectCreationExpressionSyntax creation, ExpressionSyntax token)
+    {
+        // Reuse the type as the code spells it (it may be qualified); `var x = new(...)` cannot occur.
+        var typeName = creation is ObjectCreationExpressionSyntax explicitCreation
+            ? explicitCreation.Type.WithoutTrivia().ToString()
+            : statement.Declaration.Type.WithoutTrivia().ToString();
+        var linked = SyntaxFactory.ParseExpression($"{typeName}.CreateLinkedTokenSource({token})").WithTriviaFrom(creation);
+        var newStatement = statement.ReplaceNode(creation, linked);
+        yield return newStatement;
+
+        var timeout = creation.ArgumentList?.Arguments.FirstOrDefault();
+        if (timeout is null)
+        {
+            yield break;
+        }
+
+        var leading = statement.GetLeadingTrivia();
+        var indentation = leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia)
+            ? SyntaxFactory.TriviaList(leading[leading.Count - 1])
+            : SyntaxFactory.TriviaList();
+        var eol = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var newLine = eol.IsKind(SyntaxKind.EndOfLineTrivia) ? eol : SyntaxFactory.CarriageReturnLineFeed;
+        var cancelAfter = SyntaxFactory.ParseStatement($"{declarator.Identifier.Text}.CancelAfter({timeout.Expression.WithoutTrivia()});")
+            .WithLeadingTrivia(indentation)
+            .WithTrailingTrivia(newLine);
+        yield return cancelAfter;
+    }
+}

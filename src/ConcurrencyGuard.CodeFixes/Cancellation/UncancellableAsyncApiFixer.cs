@@ -1,0 +1,198 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Cancellation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FindSymbols;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace ConcurrencyGuard.CodeFixes.Cancellation;
+
+/// <summary>
+/// Fixes CG2005: adds <c>CancellationToken cancellationToken = default</c> as the last parameter (with
+/// <c>[EnumeratorCancellation]</c> on async iterators) and passes it to the calls inside that accept a
+/// token and have none in scope today, using the same rules as CG2001. Not offered for virtual, abstract
+/// or partial methods, methods with a <c>params</c> parameter or a <c>cancellationToken</c> name already in
+/// use, or methods used as a method group (a delegate conversion would break).
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UncancellableAsyncApiFixer)), Shared]
+public sealed class UncancellableAsyncApiFixer : CodeFixProvider
+{
+    private const string ParameterName = "cancellationToken";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UncancellableAsyncApi);
+
+    public override FixAllProvider GetFixAllProvider() =>
+        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (await ResolveAsync(context.Document, root, model, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Add 'CancellationToken cancellationToken = default' and pass it on",
+                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
+                    "AddTokenParameter"),
+                diagnostic);
+        }
+    }
+
+    private static async Task<MethodDeclarationSyntax?> ResolveAsync(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken ct)
+    {
+        if (root.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not MethodDeclarationSyntax method
+            || (method.Body is null && method.ExpressionBody is null)
+            || method.Modifiers.Any(SyntaxKind.PartialKeyword)
+            || method.ParameterList.Parameters.LastOrDefault()?.Modifiers.Any(SyntaxKind.ParamsKeyword) == true
+            || method.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == ParameterName)
+            || model.GetDeclaredSymbol(method, ct) is not { IsVirtual: false, IsAbstract: false } symbol)
+        {
+            return null;
+        }
+
+        // A method group (delegate conversion) would not accept the extra parameter.
+        var references = await SymbolFinder.FindReferencesAsync(symbol, document.Project.Solution, ct).ConfigureAwait(false);
+        foreach (var location in references.SelectMany(r => r.Locations))
+        {
+            var node = (await location.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false))?.FindNode(location.Location.SourceSpan, getInnermostNodeForTie: true);
+            var expression = node?.Parent is MemberAccessExpressionSyntax access && access.Name == node ? access : node;
+            if (expression?.Parent is not InvocationExpressionSyntax invocation || invocation.Expression != expression)
+            {
+                return null;
+            }
+        }
+
+        return method;
+    }
+
+    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return document;
+        }
+
+        var types = WellKnownTypes.GetOrCreate(model.Compilation);
+        var token = SyntaxFactory.IdentifierName(ParameterName);
+        var edits = new Dictionary<SyntaxNode, System.Func<SyntaxNode, SyntaxNode>>();
+        foreach (var diagnostic in diagnostics)
+        {
+            if (await ResolveAsync(document, root, model, diagnostic, ct).ConfigureAwait(false) is not { } method)
+            {
+                continue;
+            }
+
+            var iterator = diagnostic.Properties.ContainsKey(UncancellableAsyncApiAnalyzer.IteratorProperty);
+            edits[method.ParameterList] = rewritten => AddParameter((ParameterListSyntax)rewritten, iterator);
+            var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
+            if (body is null || model.GetOperation(body, ct) is not { } operation)
+            {
+                continue;
+            }
+
+            foreach (var descendant in operation.Descendants())
+            {
+                if (descendant is IInvocationOperation invocation
+                    && invocation.Syntax is InvocationExpressionSyntax syntax
+                    && TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
+                    && CanForward(invocation, model, types))
+                {
+                    var name = missing.Parameter!.Name;
+                    var position = missing.Position;
+                    edits[syntax] = rewritten => TokenNotForwardedFixer.AddTokenArgument((InvocationExpressionSyntax)rewritten, token, name, position);
+                }
+                else if (descendant is IForEachLoopOperation { IsAsynchronous: true, Syntax: CommonForEachStatementSyntax loop } each
+                    && TokenForwarding.IsEnumeratedWithoutToken(each, types)
+                    && CanForward(each, model, types))
+                {
+                    edits[loop.Expression] = rewritten => TokenNotForwardedFixer.WithCancellation((ExpressionSyntax)rewritten, token);
+                }
+            }
+        }
+
+        if (edits.Count == 0)
+        {
+            return document;
+        }
+
+        var newRoot = root.ReplaceNodes(edits.Keys, (original, rewritten) => edits[original](rewritten));
+        return document.WithSyntaxRoot(newRoot);
+    }
+
+    /// <summary>The new parameter becomes the token in scope here: nothing else is, and no static function is in between.</summary>
+    private static bool CanForward(IOperation operation, SemanticModel model, WellKnownTypes types)
+    {
+        if (TokenInScope.IsInCleanupCode(operation))
+        {
+            return false;
+        }
+
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation { Symbol.IsStatic: true } or ILocalFunctionOperation { Symbol.IsStatic: true })
+            {
+                return false;
+            }
+        }
+
+        return !TokenInScope.Find(operation, model.GetEnclosingSymbol(operation.Syntax.SpanStart) is IMethodSymbol m ? Member(m) : null, types).HasToken;
+    }
+
+    private static ISymbol Member(IMethodSymbol method)
+    {
+        ISymbol symbol = method;
+        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
+        {
+            symbol = symbol.ContainingSymbol;
+        }
+
+        return symbol;
+    }
+
+    private static ParameterListSyntax AddParameter(ParameterListSyntax list, bool iterator)
+    {
+        var text = iterator
+            ? "[global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken cancellationToken = default"
+            : "global::System.Threading.CancellationToken cancellationToken = default";
+        var parameter = SyntaxFactory.ParseParameterList("(" + text + ")").Parameters[0];
+        parameter = parameter.WithType(parameter.Type!.WithAdditionalAnnotations(Simplifier.Annotation));
+        if (iterator)
+        {
+            var attributeList = parameter.AttributeLists[0];
+            var attribute = attributeList.Attributes[0];
+            parameter = parameter.WithAttributeLists(SyntaxFactory.SingletonList(attributeList.WithAttributes(
+                SyntaxFactory.SingletonSeparatedList(attribute.WithName(attribute.Name.WithAdditionalAnnotations(Simplifier.Annotation))))));
+        }
+
+        var nodes = list.Parameters.GetWithSeparators();
+        if (list.Parameters.Count > 0)
+        {
+            nodes = nodes.Add(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space));
+        }
+
+        return list.WithParameters(SyntaxFactory.SeparatedList<ParameterSyntax>(nodes.Add(parameter)));
+    }
+}

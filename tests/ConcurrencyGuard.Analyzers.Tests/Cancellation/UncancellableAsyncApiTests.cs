@@ -1,0 +1,177 @@
+using VerifyCG2005 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Cancellation.UncancellableAsyncApiAnalyzer,
+    ConcurrencyGuard.CodeFixes.Cancellation.UncancellableAsyncApiFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Cancellation;
+
+public class UncancellableAsyncApiTests
+{
+    private const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.Net.Http;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Adds_the_parameter_and_forwards_it_fix_all() => VerifyCG2005.FixAsync(Usings + """
+        public class Gateway
+        {
+            private readonly HttpClient _http = new();
+            public async Task<string> {|CG2005:FetchAsync|}(string id)
+            {
+                await Task.Delay(10);
+                var a = await _http.GetStringAsync("https://x/" + id).ConfigureAwait(false);
+                return await Task.Run(() => _http.GetStringAsync("https://y"));
+            }
+            protected async ValueTask {|CG2005:PingAsync|}()
+            {
+                using var gate = new SemaphoreSlim(1);
+                await gate.WaitAsync();
+                try { await Task.Yield(); } finally { gate.Release(); await Task.Delay(1); }
+            }
+        }
+        """, Usings + """
+        public class Gateway
+        {
+            private readonly HttpClient _http = new();
+            public async Task<string> FetchAsync(string id, CancellationToken cancellationToken = default)
+            {
+                await Task.Delay(10, cancellationToken);
+                var a = await _http.GetStringAsync("https://x/" + id, cancellationToken).ConfigureAwait(false);
+                return await Task.Run(() => _http.GetStringAsync("https://y", cancellationToken), cancellationToken);
+            }
+            protected async ValueTask PingAsync(CancellationToken cancellationToken = default)
+            {
+                using var gate = new SemaphoreSlim(1);
+                await gate.WaitAsync(cancellationToken);
+                try { await Task.Yield(); } finally { gate.Release(); await Task.Delay(1); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Async_iterator_gets_EnumeratorCancellation_and_WithCancellation() => VerifyCG2005.FixAsync(Usings + """
+        using System.Runtime.CompilerServices;
+        public class Feed
+        {
+            public async IAsyncEnumerable<int> {|CG2005:ReadAsync|}(IAsyncEnumerable<int> source)
+            {
+                await foreach (var x in source)
+                {
+                    yield return x;
+                }
+            }
+        }
+        """, Usings + """
+        using System.Runtime.CompilerServices;
+        public class Feed
+        {
+            public async IAsyncEnumerable<int> ReadAsync(IAsyncEnumerable<int> source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            {
+                await foreach (var x in source.WithCancellation(cancellationToken))
+                {
+                    yield return x;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Adds_a_qualified_type_when_System_Threading_is_not_imported() => VerifyCG2005.FixAsync("""
+        using System.Threading.Tasks;
+        public class Store
+        {
+            public async Task {|CG2005:SaveAsync|}() => await Task.Delay(1);
+        }
+        """, """
+        using System.Threading.Tasks;
+        public class Store
+        {
+            public async Task SaveAsync(System.Threading.CancellationToken cancellationToken = default) => await Task.Delay(1, cancellationToken);
+        }
+        """);
+
+    [Fact]
+    public Task Flags_None_passed_for_lack_of_a_token() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public class Store
+        {
+            public async Task {|CG2005:SaveAsync|}() => await Task.Delay(1, CancellationToken.None);
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_for_virtual_methods_method_groups_params_or_name_clash() => VerifyCG2005.NoFixAsync(Usings + """
+        public class Store
+        {
+            public virtual async Task {|CG2005:SaveAsync|}() => await Task.Delay(1);
+            public async Task {|CG2005:LoadAsync|}() => await Task.Delay(1);
+            public Func<Task> Loader => LoadAsync;
+            public async Task {|CG2005:BatchAsync|}(params int[] ids) => await Task.Delay(1);
+            public async Task {|CG2005:ClashAsync|}() { var cancellationToken = 1; await Task.Delay(cancellationToken); }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_methods_that_can_receive_a_token() => VerifyCG2005.AnalyzerAsync(Usings + """
+        using Microsoft.AspNetCore.Http;
+        public class Store
+        {
+            public async Task SaveAsync(CancellationToken ct) => await Task.Delay(1, ct);
+            public async Task MaybeAsync(CancellationToken? ct) => await Task.Delay(1);
+            public async Task InvokeAsync(HttpContext context) => await Task.Delay(1);
+            public async Task HandleAsync(Message message) => await Task.Delay(1);
+        }
+        public class Message { public CancellationToken CancellationToken { get; } }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_framework_shaped_methods() => VerifyCG2005.AnalyzerAsync(Usings + """
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.AspNetCore.Mvc;
+        using Microsoft.Extensions.Hosting;
+        public interface IStore { Task SaveAsync(); }
+        public abstract class BaseStore { public abstract Task LoadAsync(); }
+        public class Store : BaseStore, IStore, IAsyncDisposable
+        {
+            public async Task SaveAsync() => await Task.Delay(1);
+            public override async Task LoadAsync() => await Task.Delay(1);
+            public async ValueTask DisposeAsync() => await Task.Delay(1);
+            public async Task OnChanged(object? sender, EventArgs e) => await Task.Delay(1);
+            public static async Task Main(string[] args) => await Task.Delay(1);
+        }
+        public class OrdersController : ControllerBase
+        {
+            [HttpGet] public async Task<IActionResult> Get() { await Task.Delay(1); return Ok(); }
+        }
+        public static class Endpoints
+        {
+            public static async Task<IResult> Handle(string id) { await Task.Delay(1); return Results.Ok(); }
+        }
+        public class Tests
+        {
+            [Fact] public async Task Works() => await Task.Delay(1);
+        }
+        public class FactAttribute : Attribute { }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_non_public_sync_or_token_free_methods() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public class Store
+        {
+            internal async Task SaveAsync() => await Task.Delay(1);
+            private async Task LoadAsync() => await Task.Delay(1);
+            public Task PassAsync() => Task.Delay(1);
+            public async Task YieldAsync() => await Task.Yield();
+            public async Task LambdaOnlyAsync() { Func<Task> f = async () => await Task.Delay(1); await f(); }
+        }
+        internal class Hidden
+        {
+            public async Task SaveAsync() => await Task.Delay(1);
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_crash_on_broken_code() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public class Store
+        {
+            public async Task SaveAsync({|CS0246:Missing|} m) => await m.SaveAsync();
+            public async Task {|CG2005:LoadAsync|}() { await Task.Delay(1); await {|CS0103:nothing|}; }
+        }
+        """);
+}
