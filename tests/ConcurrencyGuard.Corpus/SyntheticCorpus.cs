@@ -600,6 +600,13 @@ public static class SyntheticCorpus
                 return Task.Run(() => stream.ReadByte());
             }
 
+            public async Task DisposedBackground(string path)
+            {
+                using var stream = File.OpenRead(path);
+                _ = Task.Run(() => stream.ReadByte());
+                await Task.Yield();
+            }
+
             public async Task DisposedGood(string path)
             {
                 using var stream = File.OpenRead(path);
