@@ -49,45 +49,74 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
                 symbolStart =>
                 {
                     var state = new TypeState((INamedTypeSymbol)symbolStart.Symbol);
-                    symbolStart.RegisterOperationBlockAction(block => AnalyzeBlock(block, api, state));
+                    // The driver walks each block once for every analyzer; collect what we need during that walk.
+                    symbolStart.RegisterOperationBlockStartAction(blockStart =>
+                    {
+                        var collected = new BlockOperations();
+                        blockStart.RegisterOperationAction(c => collected.Add(c.Operation, api, state), OperationKind.FieldReference, OperationKind.Invocation, OperationKind.ObjectCreation);
+                        blockStart.RegisterOperationBlockEndAction(block => AnalyzeBlock(block, collected, api, state));
+                    });
                     symbolStart.RegisterSymbolEndAction(end => state.Report(end));
                 },
                 SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, ChannelApi api, TypeState state)
+    /// <summary>The operations of one block that can matter, gathered while the driver walks it.</summary>
+    private sealed class BlockOperations
     {
+        private readonly object _gate = new();
+
+        public List<IOperation> Creations { get; } = new();
+        public List<IFieldReferenceOperation> FieldRefs { get; } = new();
+
+        public void Add(IOperation operation, ChannelApi api, TypeState state)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation or IObjectCreationOperation when api.IsCreation(operation):
+                    lock (_gate)
+                    {
+                        Creations.Add(operation);
+                    }
+
+                    break;
+                case IFieldReferenceOperation field when state.IsCandidate(field.Field, api):
+                    lock (_gate)
+                    {
+                        FieldRefs.Add(field);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, BlockOperations collected, ChannelApi api, TypeState state)
+    {
+        var creations = collected.Creations;
+        var fieldRefs = collected.FieldRefs;
+        if (creations.Count == 0 && fieldRefs.Count == 0)
+        {
+            return;
+        }
+
+        // Channel-typed locals, gathered only for the rare blocks that create or read a channel.
         var localRefs = new Dictionary<ILocalSymbol, List<ILocalReferenceOperation>>(SymbolEqualityComparer.Default);
-        var creations = new List<IOperation>();
-        var fieldRefs = new List<IFieldReferenceOperation>();
         foreach (var root in context.OperationBlocks)
         {
             foreach (var operation in root.DescendantsAndSelf())
             {
-                switch (operation)
+                if (operation is ILocalReferenceOperation local && api.IsChannelLike(local.Local.Type))
                 {
-                    case ILocalReferenceOperation local when api.IsChannelLike(local.Local.Type):
-                        if (!localRefs.TryGetValue(local.Local, out var list))
-                        {
-                            localRefs[local.Local] = list = new List<ILocalReferenceOperation>();
-                        }
+                    if (!localRefs.TryGetValue(local.Local, out var list))
+                    {
+                        localRefs[local.Local] = list = new List<ILocalReferenceOperation>();
+                    }
 
-                        list.Add(local);
-                        break;
-                    case IInvocationOperation or IObjectCreationOperation when api.IsCreation(operation):
-                        creations.Add(operation);
-                        break;
-                    case IFieldReferenceOperation field when state.IsCandidate(field.Field, api):
-                        fieldRefs.Add(field);
-                        break;
+                    list.Add(local);
                 }
             }
-        }
-
-        if (creations.Count == 0 && fieldRefs.Count == 0)
-        {
-            return;
         }
 
         foreach (var creation in creations)
