@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -83,12 +84,15 @@ public sealed class ChannelApi
     public bool IsBlockingCollection(ITypeSymbol? type) =>
         BlockingCollection is not null && WellKnownTypes.InheritsFrom(type, BlockingCollection);
 
-    /// <summary>A channel, its reader or writer, or a BlockingCollection (or a type derived from one).</summary>
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _channelLike = new(SymbolEqualityComparer.Default);
+
+    /// <summary>A channel, its reader or writer, or a BlockingCollection (or a type derived from one). Cached per type: rules ask for every local.</summary>
     public bool IsChannelLike(ITypeSymbol? type) =>
-        WellKnownTypes.InheritsFrom(type, ChannelOfTWriteTRead)
-        || WellKnownTypes.InheritsFrom(type, Reader)
-        || WellKnownTypes.InheritsFrom(type, Writer)
-        || IsBlockingCollection(type);
+        type is not null && _channelLike.GetOrAdd(type, t =>
+            WellKnownTypes.InheritsFrom(t, ChannelOfTWriteTRead)
+            || WellKnownTypes.InheritsFrom(t, Reader)
+            || WellKnownTypes.InheritsFrom(t, Writer)
+            || IsBlockingCollection(t));
 
     /// <summary><c>Channel&lt;TWrite, TRead&gt;.Reader</c>/<c>.Writer</c>: parts that stand for the channel in escape analysis.</summary>
     public bool IsReaderOrWriter(ISymbol member) =>

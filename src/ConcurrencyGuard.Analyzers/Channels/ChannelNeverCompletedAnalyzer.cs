@@ -49,102 +49,103 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
                 symbolStart =>
                 {
                     var state = new TypeState((INamedTypeSymbol)symbolStart.Symbol);
-                    symbolStart.RegisterOperationBlockAction(block => AnalyzeBlock(block, api, state));
+                    // Plain operation actions (no per-block state): creations and channel fields are rare, and only
+                    // then is the enclosing body walked for the locals that alias them.
+                    symbolStart.RegisterOperationAction(c => AnalyzeCreation(c, api, state), OperationKind.Invocation, OperationKind.ObjectCreation);
+                    symbolStart.RegisterOperationAction(c => AnalyzeFieldReference(c, api, state), OperationKind.FieldReference);
                     symbolStart.RegisterSymbolEndAction(end => state.Report(end));
                 },
                 SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, ChannelApi api, TypeState state)
+    /// <summary>Channel-typed locals of the body around <paramref name="operation"/> (lambdas and local functions included).</summary>
+    private static Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> CollectLocalReferences(IOperation operation, ChannelApi api)
     {
-        var localRefs = new Dictionary<ILocalSymbol, List<ILocalReferenceOperation>>(SymbolEqualityComparer.Default);
-        var creations = new List<IOperation>();
-        var fieldRefs = new List<IFieldReferenceOperation>();
-        foreach (var root in context.OperationBlocks)
+        var root = operation;
+        while (root.Parent is not null)
         {
-            foreach (var operation in root.DescendantsAndSelf())
-            {
-                switch (operation)
-                {
-                    case ILocalReferenceOperation local when api.IsChannelLike(local.Local.Type):
-                        if (!localRefs.TryGetValue(local.Local, out var list))
-                        {
-                            localRefs[local.Local] = list = new List<ILocalReferenceOperation>();
-                        }
+            root = root.Parent;
+        }
 
-                        list.Add(local);
-                        break;
-                    case IInvocationOperation or IObjectCreationOperation when api.IsCreation(operation):
-                        creations.Add(operation);
-                        break;
-                    case IFieldReferenceOperation field when state.IsCandidate(field.Field, api):
-                        fieldRefs.Add(field);
-                        break;
+        var localRefs = new Dictionary<ILocalSymbol, List<ILocalReferenceOperation>>(SymbolEqualityComparer.Default);
+        foreach (var descendant in root.DescendantsAndSelf())
+        {
+            if (descendant is ILocalReferenceOperation local && api.IsChannelLike(local.Local.Type))
+            {
+                if (!localRefs.TryGetValue(local.Local, out var list))
+                {
+                    localRefs[local.Local] = list = new List<ILocalReferenceOperation>();
                 }
+
+                list.Add(local);
             }
         }
 
-        if (creations.Count == 0 && fieldRefs.Count == 0)
+        return localRefs;
+    }
+
+    private static void AnalyzeCreation(OperationAnalysisContext context, ChannelApi api, TypeState state)
+    {
+        var creation = context.Operation;
+        if (!api.IsCreation(creation))
         {
             return;
         }
 
-        foreach (var creation in creations)
+        var use = Escapes.Classify(creation, api.IsReaderOrWriter, state.Type, internalIsPrivate: true);
+        switch (use.Kind)
         {
-            var use = Escapes.Classify(creation, api.IsReaderOrWriter, state.Type, internalIsPrivate: true);
-            switch (use.Kind)
-            {
-                case EscapeKind.CopiedToLocal when use.Target is ILocalSymbol local:
-                    var facts = AnalyzeLocalGroup(local, creation, localRefs, api, state);
-                    if (facts.Escaped)
-                    {
-                        break;
-                    }
-
-                    if (facts.StoredIn.Count > 0)
-                    {
-                        // var ch = Channel.Create...(); _reader = ch.Reader; _writer = ch.Writer; -> the fields own it.
-                        var owner = facts.StoredIn[0];
-                        state.AddCreation(owner, creation);
-                        foreach (var other in facts.StoredIn)
-                        {
-                            state.Alias(owner, other);
-                        }
-
-                        state.AddFacts(owner, facts);
-                        break;
-                    }
-
-                    if (facts.Completed || facts.Drains.Count == 0)
-                    {
-                        break;
-                    }
-
-                    var properties = ImmutableDictionary<string, string?>.Empty.Add(LocalProperty, local.Name);
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Rule,
-                        creation.Syntax.GetLocation(),
-                        facts.Drains.Select(d => LoopLocation(d.Loop)),
-                        properties,
-                        local.Name,
-                        facts.Drains[0].Description,
-                        CompletionName(creation, api)));
+            case EscapeKind.CopiedToLocal when use.Target is ILocalSymbol local:
+                var facts = AnalyzeLocalGroup(local, creation, CollectLocalReferences(creation, api), api, state);
+                if (facts.Escaped)
+                {
                     break;
-                case EscapeKind.StoredInPrivateMember when use.Target is IFieldSymbol field && state.IsCandidate(field, api):
-                    state.AddCreation(field, creation);
-                    break;
-            }
-        }
+                }
 
-        foreach (var reference in fieldRefs)
-        {
-            AnalyzeFieldReference(reference, localRefs, api, state);
+                if (facts.StoredIn.Count > 0)
+                {
+                    // var ch = Channel.Create...(); _reader = ch.Reader; _writer = ch.Writer; -> the fields own it.
+                    var owner = facts.StoredIn[0];
+                    state.AddCreation(owner, creation);
+                    foreach (var other in facts.StoredIn)
+                    {
+                        state.Alias(owner, other);
+                    }
+
+                    state.AddFacts(owner, facts);
+                    break;
+                }
+
+                if (facts.Completed || facts.Drains.Count == 0)
+                {
+                    break;
+                }
+
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(LocalProperty, local.Name);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Rule,
+                    creation.Syntax.GetLocation(),
+                    facts.Drains.Select(d => LoopLocation(d.Loop)),
+                    properties,
+                    local.Name,
+                    facts.Drains[0].Description,
+                    CompletionName(creation, api)));
+                break;
+            case EscapeKind.StoredInPrivateMember when use.Target is IFieldSymbol field && state.IsCandidate(field, api):
+                state.AddCreation(field, creation);
+                break;
         }
     }
 
-    private static void AnalyzeFieldReference(IFieldReferenceOperation reference, Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> localRefs, ChannelApi api, TypeState state)
+    private static void AnalyzeFieldReference(OperationAnalysisContext context, ChannelApi api, TypeState state)
     {
+        var reference = (IFieldReferenceOperation)context.Operation;
+        if (!state.IsCandidate(reference.Field, api))
+        {
+            return;
+        }
+
         var field = reference.Field.OriginalDefinition;
         if (reference.Parent is IAssignmentOperation assignment && assignment.Target == reference)
         {
@@ -185,7 +186,7 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
             case EscapeKind.None:
                 break;
             case EscapeKind.CopiedToLocal when use.Target is ILocalSymbol local:
-                var facts = AnalyzeLocalGroup(local, null, localRefs, api, state);
+                var facts = AnalyzeLocalGroup(local, null, CollectLocalReferences(reference, api), api, state);
                 foreach (var other in facts.StoredIn)
                 {
                     state.Alias(field, other);

@@ -110,7 +110,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
         var initializer = (IFieldInitializerOperation)context.Operation;
         foreach (var field in initializer.InitializedFields)
         {
-            if (IsTracked(field, type) && api.IsChannelLike(field.Type))
+            if (api.IsChannelLike(field.Type) && IsTracked(field, type))
             {
                 state.AddOrigin(field.OriginalDefinition, OriginOf(initializer.Value, api));
             }
@@ -120,7 +120,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private static void RecordFieldAssignment(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
         var assignment = (IAssignmentOperation)context.Operation;
-        if (assignment.Target is IFieldReferenceOperation target && IsTracked(target.Field, type) && api.IsChannelLike(target.Field.Type))
+        if (assignment.Target is IFieldReferenceOperation target && api.IsChannelLike(target.Field.Type) && IsTracked(target.Field, type))
         {
             state.AddOrigin(target.Field.OriginalDefinition, OriginOf(assignment.Value, api));
         }
@@ -152,7 +152,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>What kind of channel the value is, when it is a creation (or a local/field aliasing one, one step).</summary>
-    private static Origin OriginOf(IOperation? value, ChannelApi api)
+    private static Origin OriginOf(IOperation? value, ChannelApi api, int depth = 0)
     {
         if (value is null)
         {
@@ -160,6 +160,12 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
         }
 
         value = ChannelSource(value, api);
+        if (value is ILocalReferenceOperation local && depth < 4)
+        {
+            // _writer = channel.Writer; where `var channel = Channel.CreateUnbounded<T>()` in the same method.
+            return LocalOrigin(local.Local, value, api, depth + 1);
+        }
+
         if (value is not IInvocationOperation invocation)
         {
             return Origin.MayRefuse;
@@ -198,7 +204,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>Every value stored in the local in its method accepts all writes.</summary>
-    private static Origin LocalOrigin(ILocalSymbol local, IOperation anyOperationInBlock, ChannelApi api)
+    private static Origin LocalOrigin(ILocalSymbol local, IOperation anyOperationInBlock, ChannelApi api, int depth = 0)
     {
         var root = anyOperationInBlock;
         while (root.Parent is not null)
@@ -223,7 +229,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             }
 
             found = true;
-            if (OriginOf(value, api) != Origin.AcceptsAll)
+            if (value.Parent is IArgumentOperation || OriginOf(value, api, depth + 1) != Origin.AcceptsAll)
             {
                 return Origin.MayRefuse;
             }

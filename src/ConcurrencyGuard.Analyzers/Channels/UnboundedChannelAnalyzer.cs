@@ -51,9 +51,45 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        if (IsChosenAgainstBounded(invocation, api))
+        {
+            return;
+        }
+
         var capacity = context.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(invocation, "Channel." + invocation.TargetMethod.Name + "<" + invocation.TargetMethod.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ">()");
         context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, name));
+    }
+
+    /// <summary>
+    /// <c>capacity > 0 ? Channel.CreateBounded&lt;T&gt;(capacity) : Channel.CreateUnbounded&lt;T&gt;()</c>: the code already
+    /// chooses at run time (a factory honouring its caller's setting); unbounded is configuration there, not an oversight.
+    /// </summary>
+    private static bool IsChosenAgainstBounded(IInvocationOperation invocation, ChannelApi api)
+    {
+        for (var current = invocation.Parent; current is IConversionOperation or IConditionalOperation; current = current.Parent)
+        {
+            if (current is IConditionalOperation conditional)
+            {
+                foreach (var branch in new[] { conditional.WhenTrue, conditional.WhenFalse })
+                {
+                    if (branch is null)
+                    {
+                        continue;
+                    }
+
+                    foreach (var operation in branch.DescendantsAndSelf())
+                    {
+                        if (operation is IInvocationOperation other && api.IsBoundedCreation(other))
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return false;
     }
 }

@@ -63,6 +63,29 @@ public class IgnoredTryWriteTests
         """);
 
     [Fact]
+    public Task Does_not_flag_writer_field_taken_from_an_unbounded_local_in_the_constructor() => VerifyCG4004.AnalyzerAsync(Usings + """
+        // Corpus false positive (RabbitMQ.Client ConsumerDispatcherChannelBase): the writer field comes from a constructor local.
+        class Dispatcher
+        {
+            private readonly ChannelWriter<int> _writer;
+            private readonly ChannelWriter<int> _boundedWriter;
+            public Dispatcher(UnboundedChannelOptions options)
+            {
+                var workChannel = Channel.CreateUnbounded<int>(options);
+                _writer = workChannel.Writer;
+                var alias = workChannel;
+                var bounded = Channel.CreateBounded<int>(1);
+                _boundedWriter = bounded.Writer;
+            }
+            public void Shutdown()
+            {
+                _writer.TryWrite(0);
+                {|CG4004:_boundedWriter.TryWrite(0)|};
+            }
+        }
+        """);
+
+    [Fact]
     public Task Flags_local_reassigned_to_a_bounded_channel() => VerifyCG4004.AnalyzerAsync(Usings + """
         class C
         {

@@ -67,6 +67,25 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_factory_that_chooses_between_bounded_and_unbounded() => VerifyCG4001.AnalyzerAsync(Usings + """
+        // Corpus false positive (Open.ChannelExtensions CreateChannel): the caller's capacity decides.
+        static class Factory
+        {
+            public static Channel<T> Create<T>(int capacity, bool singleReader) => capacity > 0
+                ? Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { SingleReader = singleReader, FullMode = BoundedChannelFullMode.Wait })
+                : Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = singleReader });
+
+            public static Channel<T> Create<T>(ChannelOptions options) => options is BoundedChannelOptions bounded
+                ? Channel.CreateBounded<T>(bounded)
+                : options is UnboundedChannelOptions unbounded
+                    ? Channel.CreateUnbounded<T>(unbounded)
+                    : throw new ArgumentException("options");
+
+            public static Channel<T> Either<T>(bool flag) => flag ? {|CG4001:Channel.CreateUnbounded<T>()|} : {|CG4001:Channel.CreateUnboundedPrioritized<T>()|};
+        }
+        """);
+
+    [Fact]
     public Task Fix_converts_to_bounded_channel_with_wait() => VerifyCG4001.FixAsync(Usings + """
         class C
         {
