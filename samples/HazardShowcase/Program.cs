@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton<OrderStore>();
 builder.Services.AddSingleton<Notifier>();
 builder.Services.AddHostedService<OrderWorker>();
+builder.Services.AddInventory();
 
 var app = builder.Build();
 
@@ -16,5 +17,6 @@ app.MapPost("/orders/{id}", (string id, OrderStore store, Notifier notifier) =>
 });
 
 app.MapGet("/orders", (OrderStore store) => store.All());
+app.MapInventory();
 
 app.Run();

@@ -10,6 +10,10 @@ public static class RuleIdentifiers
     public const string DroppedTask = "CG1001";
     public const string AsyncVoidMethod = "CG1003";
 
+    // Family 2: cancellation flow
+    public const string TokenNotForwarded = "CG2001";
+    public const string NoneTokenPassed = "CG2002";
+
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
     public const string CapturedVariableModified = "CG5002";

@@ -123,4 +123,12 @@ public static class WellKnownTypeNames
     public const string Interlocked = "System.Threading.Interlocked";
     public const string Volatile = "System.Threading.Volatile";
     public const string RuntimeTaskExtensions = "ConcurrencyGuard.TaskExtensions";
+    public const string IAsyncEnumerableOfT = "System.Collections.Generic.IAsyncEnumerable`1";
+    public const string ConfiguredCancelableAsyncEnumerableOfT = "System.Runtime.CompilerServices.ConfiguredCancelableAsyncEnumerable`1";
+    public const string EnumeratorCancellationAttribute = "System.Runtime.CompilerServices.EnumeratorCancellationAttribute";
+    public const string TaskAsyncEnumerableExtensions = "System.Threading.Tasks.TaskAsyncEnumerableExtensions";
+    public const string HttpContext = "Microsoft.AspNetCore.Http.HttpContext";
+    public const string ControllerBase = "Microsoft.AspNetCore.Mvc.ControllerBase";
+    public const string BackgroundService = "Microsoft.Extensions.Hosting.BackgroundService";
+    public const string ObsoleteAttribute = "System.ObsoleteAttribute";
 }

@@ -81,8 +81,8 @@ public class CatalogTests
     public void Ci_targets_list_every_rule_and_nothing_else()
     {
         var targets = File.ReadAllText(Repo.PathOf("nuget", "buildTransitive", "ConcurrencyGuard.Analyzers.targets"));
-        var listed = Regex.Match(targets, "<ConcurrencyGuardRuleIds>(?<ids>[^<]*)</ConcurrencyGuardRuleIds>").Groups["ids"].Value
-            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal);
+        var listed = Regex.Matches(targets, @"<ConcurrencyGuardRuleIds>\$\(ConcurrencyGuardRuleIds\);(?<id>CG\d{4})</ConcurrencyGuardRuleIds>")
+            .Select(m => m.Groups["id"].Value).Order(StringComparer.Ordinal);
         Assert.Equal(Repo.Descriptors.Select(d => d.Id), listed);
     }
 

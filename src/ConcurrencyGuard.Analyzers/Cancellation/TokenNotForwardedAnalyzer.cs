@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Cancellation;
+
+/// <summary>
+/// CG2001: a token is in scope (see <see cref="TokenInScope"/>) but a call that accepts one does not get
+/// it: an overload with one more <c>CancellationToken</c>, an optional token left at its default, or an
+/// <c>await foreach</c> without <c>WithCancellation</c>. Silent in <c>catch</c>/<c>finally</c> blocks,
+/// where the token may already be cancelled and the cleanup must run.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
+{
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.TokenNotForwarded,
+        title: "CancellationToken in scope is not forwarded",
+        messageFormat: "{0}, but {1} is not passed: when the caller cancels, this work keeps running",
+        DiagnosticSeverity.Warning,
+        description: "A CancellationToken that exists but does not reach the work cancels nothing: a cancelled request keeps its query, HTTP call or loop running and holds its connection and thread. Pass the token in scope (a parameter, HttpContext.RequestAborted, a local source's Token).");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            if (types.CancellationToken is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeForEach(c, types), OperationKind.Loop);
+        });
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, WellKnownTypes types)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing) || TokenInScope.IsInCleanupCode(invocation))
+        {
+            return;
+        }
+
+        var scope = TokenInScope.Find(invocation, context.ContainingSymbol, types);
+        if (!scope.HasToken || RefersToScopeSource(invocation, scope))
+        {
+            return;
+        }
+
+        var what = missing.Kind == MissingTokenKind.Overload
+            ? $"'{invocation.TargetMethod.Name}' has an overload that takes a CancellationToken"
+            : $"'{invocation.TargetMethod.Name}' leaves its CancellationToken '{missing.Parameter!.Name}' at default";
+        var properties = scope.ToProperties(ImmutableDictionary<string, string?>.Empty
+            .Add(TokenForwarding.KindProperty, missing.Kind.ToString())
+            .Add(TokenForwarding.ParameterNameProperty, missing.Parameter?.Name)
+            .Add(TokenForwarding.PositionProperty, missing.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, what, scope.DisplayText));
+    }
+
+    private static void AnalyzeForEach(OperationAnalysisContext context, WellKnownTypes types)
+    {
+        if (context.Operation is not IForEachLoopOperation { IsAsynchronous: true } loop
+            || loop.Syntax is not CommonForEachStatementSyntax syntax
+            || !TokenForwarding.IsEnumeratedWithoutToken(loop, types)
+            || TokenInScope.IsInCleanupCode(loop))
+        {
+            return;
+        }
+
+        var scope = TokenInScope.Find(loop, context.ContainingSymbol, types);
+        if (!scope.HasToken)
+        {
+            return;
+        }
+
+        var properties = scope.ToProperties(ImmutableDictionary<string, string?>.Empty.Add(TokenForwarding.KindProperty, nameof(MissingTokenKind.AsyncEnumeration)));
+        var what = $"'{Shorten(syntax.Expression.ToString())}' is enumerated without WithCancellation";
+        context.ReportDiagnostic(Diagnostic.Create(Rule, syntax.Expression.GetLocation(), properties, what, scope.DisplayText));
+    }
+
+    /// <summary><c>cts.Token</c> cannot be passed to a call on <c>cts</c> itself (e.g. <c>cts.CancelAsync()</c>).</summary>
+    private static bool RefersToScopeSource(IInvocationOperation invocation, TokenInScopeResult scope)
+    {
+        if (scope.Token is not { Origin: TokenOrigin.LocalSource } token)
+        {
+            return false;
+        }
+
+        var instance = invocation.Instance;
+        return instance is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, token.Symbol);
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text.Substring(0, 37) + "...";
+}

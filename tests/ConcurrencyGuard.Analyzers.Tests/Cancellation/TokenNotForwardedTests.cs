@@ -1,0 +1,591 @@
+using Microsoft.CodeAnalysis.Testing;
+using VerifyCG2001 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Cancellation.TokenNotForwardedAnalyzer,
+    ConcurrencyGuard.CodeFixes.Cancellation.TokenNotForwardedFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Cancellation;
+
+/// <summary>CG2001, and through it the shared <see cref="TokenInScope"/> resolver (every origin, ranking, ambiguity).</summary>
+public class TokenNotForwardedTests
+{
+    private const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing System.Net.Http;\nusing System.Threading;\nusing System.Threading.Channels;\nusing System.Threading.Tasks;\n";
+
+    // ---- the resolver: every origin of a token in scope ----
+
+    [Fact]
+    public Task Flags_overload_with_token_from_method_parameter() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(HttpClient http, Stream stream, CancellationToken ct)
+            {
+                await {|CG2001:Task.Delay(100)|};
+                await {|CG2001:http.GetStringAsync("https://x")|};
+                await {|CG2001:stream.FlushAsync()|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_token_from_lambda_parameter_which_CA2016_does_not_see() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            void Register(Func<CancellationToken, Task> handler) { }
+            void Setup()
+            {
+                Register(async token => await {|CG2001:Task.Delay(100)|});
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            void Register(Func<CancellationToken, Task> handler) { }
+            void Setup()
+            {
+                Register(async token => await Task.Delay(100, token));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_outer_token_captured_by_a_lambda_and_local_function() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            Task RunAsync(CancellationToken ct)
+            {
+                async Task Local() => await {|CG2001:Task.Delay(1)|};
+                return Task.Run(async () => { await Local(); await {|CG2001:Task.Delay(5)|}; }, ct);
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            Task RunAsync(CancellationToken ct)
+            {
+                async Task Local() => await Task.Delay(1, ct);
+                return Task.Run(async () => { await Local(); await Task.Delay(5, ct); }, ct);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Nearest_function_wins_inner_lambda_token_hides_the_method_token() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            void Register(Func<CancellationToken, Task> handler) { }
+            Task RunAsync(CancellationToken outer)
+            {
+                Register(async inner => await {|CG2001:Task.Delay(1)|});
+                return {|CG2001:Task.Delay(2)|};
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            void Register(Func<CancellationToken, Task> handler) { }
+            Task RunAsync(CancellationToken outer)
+            {
+                Register(async inner => await Task.Delay(1, inner));
+                return Task.Delay(2, outer);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_with_stopping_token_of_background_service() => VerifyCG2001.FixAsync(Usings + """
+        using Microsoft.Extensions.Hosting;
+        class Worker : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await {|CG2001:Task.Delay(1000)|};
+                }
+            }
+        }
+        """, Usings + """
+        using Microsoft.Extensions.Hosting;
+        class Worker : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await Task.Delay(1000, stoppingToken);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_controller_action_with_HttpContext_RequestAborted() => VerifyCG2001.FixAsync(Usings + """
+        using Microsoft.AspNetCore.Mvc;
+        public class OrdersController : ControllerBase
+        {
+            private readonly HttpClient _http = new();
+            [HttpGet]
+            public async Task<string> Get() => await {|CG2001:_http.GetStringAsync("https://inventory")|};
+        }
+        """, Usings + """
+        using Microsoft.AspNetCore.Mvc;
+        public class OrdersController : ControllerBase
+        {
+            private readonly HttpClient _http = new();
+            [HttpGet]
+            public async Task<string> Get() => await _http.GetStringAsync("https://inventory", HttpContext.RequestAborted);
+        }
+        """);
+
+    [Fact]
+    public Task Controller_token_parameter_outranks_RequestAborted() => VerifyCG2001.FixAsync(Usings + """
+        using Microsoft.AspNetCore.Mvc;
+        public class OrdersController : ControllerBase
+        {
+            [HttpGet]
+            public async Task Get(CancellationToken cancellationToken) => await {|CG2001:Task.Delay(10)|};
+        }
+        """, Usings + """
+        using Microsoft.AspNetCore.Mvc;
+        public class OrdersController : ControllerBase
+        {
+            [HttpGet]
+            public async Task Get(CancellationToken cancellationToken) => await Task.Delay(10, cancellationToken);
+        }
+        """);
+
+    [Fact]
+    public Task Flags_minimal_api_handler_with_context_RequestAborted() => VerifyCG2001.FixAsync(Usings + """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class Endpoints
+        {
+            public static void Map(WebApplication app)
+            {
+                app.MapGet("/slow", async (HttpContext context) => { await {|CG2001:Task.Delay(5000)|}; return "done"; });
+            }
+        }
+        """, Usings + """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class Endpoints
+        {
+            public static void Map(WebApplication app)
+            {
+                app.MapGet("/slow", async (HttpContext context) => { await Task.Delay(5000, context.RequestAborted); return "done"; });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_with_local_cancellation_token_source() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await {|CG2001:Task.Delay(100)|};
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await Task.Delay(100, cts.Token);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Two_token_parameters_are_reported_without_a_fix() => VerifyCG2001.NoFixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(CancellationToken requestAborted, CancellationToken shutdown)
+            {
+                await {|CG2001:Task.Delay(100)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Two_local_sources_are_reported_without_a_fix() => VerifyCG2001.NoFixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                using var a = new CancellationTokenSource();
+                using var b = new CancellationTokenSource();
+                await {|CG2001:Task.Delay(100)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Ambiguity_message_names_both_candidates() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(CancellationToken a, CancellationToken b) => await Task.Delay(1);
+        }
+        """, null, DiagnosticResult.CompilerWarning("CG2001").WithSpan(10, 76, 10, 89)
+            .WithArguments("'Delay' has an overload that takes a CancellationToken", "'a' or 'b'"));
+
+    // ---- shapes of calls ----
+
+    [Fact]
+    public Task Flags_optional_token_parameter_left_at_default() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(ChannelReader<int> reader, CancellationToken ct)
+            {
+                var item = await {|CG2001:reader.ReadAsync()|};
+                await foreach (var x in {|CG2001:reader.ReadAllAsync()|}) { }
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            async Task RunAsync(ChannelReader<int> reader, CancellationToken ct)
+            {
+                var item = await reader.ReadAsync(ct);
+                await foreach (var x in reader.ReadAllAsync(ct)) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Uses_a_named_argument_when_an_optional_parameter_before_the_token_is_omitted() => VerifyCG2001.FixAsync(Usings + """
+        class Repo
+        {
+            public Task SaveAsync(string key, int retries = 3, bool audit = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        }
+        class C
+        {
+            Task RunAsync(Repo repo, CancellationToken ct) => {|CG2001:repo.SaveAsync("k", audit: true)|};
+            Task Run2Async(Repo repo, CancellationToken ct) => {|CG2001:repo.SaveAsync("k")|};
+        }
+        """, Usings + """
+        class Repo
+        {
+            public Task SaveAsync(string key, int retries = 3, bool audit = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        }
+        class C
+        {
+            Task RunAsync(Repo repo, CancellationToken ct) => repo.SaveAsync("k", audit: true, cancellationToken: ct);
+            Task Run2Async(Repo repo, CancellationToken ct) => repo.SaveAsync("k", cancellationToken: ct);
+        }
+        """);
+
+    [Fact]
+    public Task Flags_generic_method_overload() => VerifyCG2001.FixAsync(Usings + """
+        class Store
+        {
+            public Task<T> LoadAsync<T>(string key) => Task.FromResult(default(T)!);
+            public Task<T> LoadAsync<T>(string key, CancellationToken cancellationToken) => Task.FromResult(default(T)!);
+        }
+        class C
+        {
+            async Task<int> RunAsync(Store store, CancellationToken ct) => await {|CG2001:store.LoadAsync<int>("k")|};
+        }
+        """, Usings + """
+        class Store
+        {
+            public Task<T> LoadAsync<T>(string key) => Task.FromResult(default(T)!);
+            public Task<T> LoadAsync<T>(string key, CancellationToken cancellationToken) => Task.FromResult(default(T)!);
+        }
+        class C
+        {
+            async Task<int> RunAsync(Store store, CancellationToken ct) => await store.LoadAsync<int>("k", ct);
+        }
+        """);
+
+    [Fact]
+    public Task Flags_extension_method_overload() => VerifyCG2001.FixAsync(Usings + """
+        class Query { }
+        static class QueryExtensions
+        {
+            public static Task<List<int>> ToListAsync(this Query q) => Task.FromResult(new List<int>());
+            public static Task<List<int>> ToListAsync(this Query q, CancellationToken cancellationToken) => Task.FromResult(new List<int>());
+        }
+        class C
+        {
+            async Task RunAsync(Query query, CancellationToken ct)
+            {
+                var rows = await {|CG2001:query.ToListAsync()|};
+                var again = await {|CG2001:QueryExtensions.ToListAsync(query)|};
+            }
+        }
+        """, Usings + """
+        class Query { }
+        static class QueryExtensions
+        {
+            public static Task<List<int>> ToListAsync(this Query q) => Task.FromResult(new List<int>());
+            public static Task<List<int>> ToListAsync(this Query q, CancellationToken cancellationToken) => Task.FromResult(new List<int>());
+        }
+        class C
+        {
+            async Task RunAsync(Query query, CancellationToken ct)
+            {
+                var rows = await query.ToListAsync(ct);
+                var again = await QueryExtensions.ToListAsync(query, ct);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_overload_declared_in_a_base_type() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(FileStream file, byte[] buffer, CancellationToken ct)
+            {
+                await {|CG2001:file.WriteAsync(buffer, 0, buffer.Length)|};
+                using var reader = new StreamReader(file);
+                var text = await {|CG2001:reader.ReadToEndAsync()|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_await_foreach_without_WithCancellation() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(IAsyncEnumerable<int> source, CancellationToken ct)
+            {
+                await foreach (var x in {|CG2001:source|}) { }
+                await foreach (var y in {|CG2001:source.ConfigureAwait(false)|}) { }
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            async Task RunAsync(IAsyncEnumerable<int> source, CancellationToken ct)
+            {
+                await foreach (var x in source.WithCancellation(ct)) { }
+                await foreach (var y in source.WithCancellation(ct).ConfigureAwait(false)) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_async_iterator_enumerated_directly_without_its_token() => VerifyCG2001.FixAsync(Usings + """
+        using System.Runtime.CompilerServices;
+        class C
+        {
+            async IAsyncEnumerable<int> ItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default) { await Task.Yield(); yield return 1; }
+            async Task RunAsync(CancellationToken ct)
+            {
+                await foreach (var x in {|CG2001:ItemsAsync()|}) { }
+            }
+        }
+        """, Usings + """
+        using System.Runtime.CompilerServices;
+        class C
+        {
+            async IAsyncEnumerable<int> ItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default) { await Task.Yield(); yield return 1; }
+            async Task RunAsync(CancellationToken ct)
+            {
+                await foreach (var x in ItemsAsync(ct)) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_sync_blocking_overloads_too() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            void Run(SemaphoreSlim gate, CancellationToken ct)
+            {
+                {|CG2001:gate.Wait()|};
+                gate.Release();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_passes_the_token_everywhere() => VerifyCG2001.FixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(HttpClient http, SemaphoreSlim gate, CancellationToken ct)
+            {
+                await {|CG2001:gate.WaitAsync()|};
+                try
+                {
+                    var body = await {|CG2001:http.GetStringAsync("https://a")|};
+                    await {|CG2001:Task.Delay(10)|};
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            async Task RunAsync(HttpClient http, SemaphoreSlim gate, CancellationToken ct)
+            {
+                await gate.WaitAsync(ct);
+                try
+                {
+                    var body = await http.GetStringAsync("https://a", ct);
+                    await Task.Delay(10, ct);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+        """);
+
+    // ---- must not flag ----
+
+    [Fact]
+    public Task Does_not_flag_without_a_token_in_scope() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(HttpClient http)
+            {
+                await Task.Delay(100);
+                await http.GetStringAsync("https://x");
+                Func<Task> f = async () => await Task.Delay(1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_calls_that_already_pass_a_token() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(ChannelReader<int> reader, CancellationToken ct)
+            {
+                await Task.Delay(100, ct);
+                await Task.Delay(100, CancellationToken.None);
+                await reader.ReadAsync(default);
+                await foreach (var x in reader.ReadAllAsync(ct)) { }
+                var all = reader.ReadAllAsync(ct);
+                await foreach (var y in all) { }
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_EnumeratorCancellation_iterator_enumerated_with_WithCancellation() => VerifyCG2001.AnalyzerAsync(Usings + """
+        using System.Runtime.CompilerServices;
+        class C
+        {
+            async IAsyncEnumerable<int> ItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default) { await Task.Yield(); yield return 1; }
+            async Task RunAsync(CancellationToken ct)
+            {
+                await foreach (var x in ItemsAsync().WithCancellation(ct)) { }
+                await foreach (var x in ItemsAsync().WithCancellation(ct).ConfigureAwait(false)) { }
+                var items = ItemsAsync();
+                await foreach (var y in items.WithCancellation(ct)) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_in_catch_finally_or_cancellation_callbacks() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task CloseAsync() => Task.CompletedTask;
+            Task CloseAsync(CancellationToken ct) => Task.CompletedTask;
+            async Task RunAsync(CancellationToken ct)
+            {
+                ct.Register(() => _ = CloseAsync());
+                try { await Task.Delay(1, ct); }
+                catch (OperationCanceledException) { await CloseAsync(); }
+                finally { await CloseAsync(); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_cross_static_lambdas_or_capture_ref_parameters() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task RunAsync(CancellationToken ct)
+            {
+                Func<Task> f = static async () => await Task.Delay(1);
+                static async Task Local() => await Task.Delay(1);
+                return f();
+            }
+            void Run(in CancellationToken ct)
+            {
+                Func<Task> f = () => Task.Delay(1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_treat_nullable_token_parameters_as_in_scope() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(CancellationToken? ct) => await Task.Delay(1);
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_overloads_with_a_different_return_type_or_obsolete_or_inaccessible() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class Api
+        {
+            public Task<int> CountAsync() => Task.FromResult(0);
+            public Task<long> CountAsync(CancellationToken ct) => Task.FromResult(0L);
+            public Task PingAsync() => Task.CompletedTask;
+            [Obsolete] public Task PingAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task SendAsync() => Task.CompletedTask;
+            private Task SendAsync(CancellationToken ct) => Task.CompletedTask;
+        }
+        class C
+        {
+            async Task RunAsync(Api api, CancellationToken ct)
+            {
+                await api.CountAsync();
+                await api.PingAsync();
+                await api.SendAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_local_sources_own_methods() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                using var cts = new CancellationTokenSource();
+                await cts.CancelAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Local_source_declared_after_the_call_is_not_in_scope() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                await Task.Delay(1);
+                using var cts = new CancellationTokenSource();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_crash_on_broken_code() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(CancellationToken ct)
+            {
+                await Task.{|CS1501:Delay|}();
+                await {|CS0103:Missing|}.CallAsync();
+                await foreach (var x in {|CS0103:nothing|}) { }
+                await Task.{|CS1501:Delay|}(1, 2, 3, 4);
+                {|CS0246:Unknown|} u = new {|CS0246:Unknown|}();
+                await u.RunAsync();
+            }
+        }
+        """);
+}
