@@ -14,6 +14,12 @@ public static class RuleIdentifiers
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
 
+    // Family 4: channels & queues
+    public const string UnboundedChannel = "CG4001";
+    public const string ChannelWriterNeverCompleted = "CG4002";
+    public const string UnboundedBlockingCollection = "CG4003";
+    public const string IgnoredTryWrite = "CG4004";
+
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
     public const string CapturedVariableModified = "CG5002";
