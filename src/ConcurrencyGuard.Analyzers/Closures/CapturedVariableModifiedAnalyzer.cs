@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -38,11 +39,13 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var deferredCode = DeferredCode.GetOrCreate(WellKnownTypes.GetOrCreate(start.Compilation));
-            start.RegisterOperationAction(c => Analyze(c, deferredCode), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
+            // Writes per method body, computed once and shared by every lambda of that body.
+            var writesCache = new ConditionalWeakTable<IOperation, Dictionary<ISymbol, List<Write>>>();
+            start.RegisterOperationAction(c => Analyze(c, deferredCode, writesCache), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode)
+    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, ConditionalWeakTable<IOperation, Dictionary<ISymbol, List<Write>>> writesCache)
     {
         var operation = context.Operation;
         if (operation is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } || DeferredCode.GetFunction(operation) is not { } function)
@@ -69,15 +72,25 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
         }
 
         var functionSpan = function.Syntax.Span;
-        var writes = CollectWrites(root, candidates.Select(c => c.Symbol), functionSpan);
-        if (writes.Count == 0)
+        var allWrites = writesCache.GetValue(root, CollectWrites);
+        if (allWrites.Count == 0)
         {
             return;
         }
 
         foreach (var variable in candidates)
         {
-            if (!writes.TryGetValue(variable.Symbol, out var variableWrites) || IsPolledInALoop(variable, function))
+            if (!allWrites.TryGetValue(variable.Symbol, out var candidateWrites) || IsPolledInALoop(variable, function))
+            {
+                continue;
+            }
+
+            // Writes by the function that declares the variable; not by the lambda itself or by other lambdas (they may never run).
+            var variableWrites = candidateWrites
+                .Where(w => !functionSpan.Contains(w.Operation.Syntax.Span) && IsWrittenByDeclaringFunction(w, variable.Symbol))
+                .Select(w => w.Operation)
+                .ToList();
+            if (variableWrites.Count == 0)
             {
                 continue;
             }
@@ -122,11 +135,27 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
         return declaration?.Parent is VariableDeclarationSyntax { Parent: ForStatementSyntax };
     }
 
-    /// <summary>Every write of the candidates outside <paramref name="functionSpan"/> and outside other nested functions, in one walk.</summary>
-    private static Dictionary<ISymbol, List<IOperation>> CollectWrites(IOperation root, IEnumerable<ISymbol> candidates, Microsoft.CodeAnalysis.Text.TextSpan functionSpan)
+    internal readonly struct Write
     {
-        var wanted = new HashSet<ISymbol>(candidates, SymbolEqualityComparer.Default);
-        var writes = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+        public Write(IOperation operation, IMethodSymbol? function)
+        {
+            Operation = operation;
+            Function = function;
+        }
+
+        public IOperation Operation { get; }
+
+        /// <summary>The method, lambda or local function whose code performs the write.</summary>
+        public IMethodSymbol? Function { get; }
+    }
+
+    /// <summary>
+    /// Every write of a local or parameter in the operation tree, with the function that performs it: one walk
+    /// per method body, shared by all the lambdas in it (cost stays linear on large methods).
+    /// </summary>
+    private static Dictionary<ISymbol, List<Write>> CollectWrites(IOperation root)
+    {
+        var writes = new Dictionary<ISymbol, List<Write>>(SymbolEqualityComparer.Default);
         foreach (var op in root.DescendantsAndSelf())
         {
             IOperation? target = op switch
@@ -149,36 +178,45 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
                     IParameterReferenceOperation parameter => parameter.Parameter,
                     _ => null,
                 };
-                if (symbol is null || !wanted.Contains(symbol) || functionSpan.Contains(op.Syntax.Span) || IsInNestedFunction(op, root))
+                if (symbol is null)
                 {
                     continue;
                 }
 
                 if (!writes.TryGetValue(symbol, out var list))
                 {
-                    list = new List<IOperation>();
+                    list = new List<Write>();
                     writes.Add(symbol, list);
                 }
 
-                list.Add(op);
+                list.Add(new Write(op, EnclosingFunction(op)));
             }
         }
 
         return writes;
     }
 
-    private static bool IsInNestedFunction(IOperation operation, IOperation root)
+    /// <summary>The nearest lambda or local function around <paramref name="operation"/>; null in the member's own body.</summary>
+    private static IMethodSymbol? EnclosingFunction(IOperation operation)
     {
-        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, root); current = current.Parent)
+        for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            switch (current)
             {
-                return true;
+                case IAnonymousFunctionOperation lambda:
+                    return lambda.Symbol;
+                case ILocalFunctionOperation localFunction:
+                    return localFunction.Symbol;
             }
         }
 
-        return false;
+        return null;
     }
+
+    private static bool IsWrittenByDeclaringFunction(Write write, ISymbol variable) =>
+        write.Function is null
+            ? variable.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) }
+            : SymbolEqualityComparer.Default.Equals(write.Function, variable.ContainingSymbol);
 
     /// <summary>The outermost loop around the lambda whose body does not declare the variable: each iteration reassigns it for the earlier closures.</summary>
     private static ILoopOperation? LoopAroundWithin(IOperation operation, ISymbol variable)

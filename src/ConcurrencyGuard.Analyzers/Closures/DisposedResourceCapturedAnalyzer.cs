@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -38,11 +40,14 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
             var disposable = start.Compilation.GetSpecialType(SpecialType.System_IDisposable);
             var asyncDisposable = types.Get("System.IAsyncDisposable");
             var deferredCode = DeferredCode.GetOrCreate(types);
-            start.RegisterOperationAction(c => Analyze(c, deferredCode, disposable, asyncDisposable), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
+            var isDisposable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+            bool IsDisposableType(ITypeSymbol type) =>
+                isDisposable.GetOrAdd(type, t => WellKnownTypes.IsOrImplements(t, disposable) || WellKnownTypes.IsOrImplements(t, asyncDisposable));
+            start.RegisterOperationAction(c => Analyze(c, deferredCode, IsDisposableType), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable)
+    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, Func<ITypeSymbol, bool> isDisposable)
     {
         var operation = context.Operation;
         if (operation is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } || DeferredCode.GetFunction(operation) is not { } function)
@@ -51,7 +56,7 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
         }
 
         var captured = DeferredCode.GetCapturedVariables(function);
-        if (!captured.Any(c => c.Symbol is ILocalSymbol local && (local.IsUsing || IsDisposable(local.Type, disposable, asyncDisposable))))
+        if (!captured.Any(c => c.Symbol is ILocalSymbol local && (local.IsUsing || isDisposable(local.Type))))
         {
             return;
         }
@@ -71,13 +76,14 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
         foreach (var variable in captured)
         {
             if (variable.Symbol is not ILocalSymbol local
-                || DisposalPoint(local, function, root, disposable, asyncDisposable) is not { } disposal
+                || DisposalPoint(local, function, root, isDisposable) is not { } disposal
                 || Exempt(deferral, local))
             {
                 continue;
             }
 
             if (disposal.Position <= function.Syntax.SpanStart
+                || OwnerDisposedFirst(deferral, local, disposal)
                 || deferredCode.IsTaskAwaitedBefore(deferral, root, disposal.Position)
                 || !HolderStillUsedAfter(deferral, root, disposal.Position))
             {
@@ -114,7 +120,7 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>Where the local is disposed: the end of its using scope, or the first explicit Dispose/DisposeAsync after the lambda.</summary>
-    private static Disposal? DisposalPoint(ILocalSymbol local, IOperation function, IOperation root, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable)
+    private static Disposal? DisposalPoint(ILocalSymbol local, IOperation function, IOperation root, Func<ITypeSymbol, bool> isDisposable)
     {
         var declarator = local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
         if (local.IsUsing && declarator?.Parent is VariableDeclarationSyntax declaration)
@@ -128,7 +134,7 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (!IsDisposable(local.Type, disposable, asyncDisposable))
+        if (!isDisposable(local.Type))
         {
             return null;
         }
@@ -162,6 +168,34 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
 
         var declarator = local.DeclaringSyntaxReferences.FirstOrDefault();
         return deferral.Site is { } site && declarator is not null && declarator.Span.Contains(site.Syntax.Span);
+    }
+
+    /// <summary>
+    /// The deferred code belongs to another using resource that is disposed before the captured one:
+    /// <c>using var watcher = ...; using var timer = new Timer(_ =&gt; watcher...);</c> (using declarations are
+    /// disposed in reverse order), or a <c>using (var timer = new Timer(...))</c> block inside the captured one's scope.
+    /// </summary>
+    private static bool OwnerDisposedFirst(Deferral deferral, ILocalSymbol local, Disposal disposal)
+    {
+        if (deferral.Site?.Syntax is not { } site)
+        {
+            return false;
+        }
+
+        var ownerDeclaration = site.FirstAncestorOrSelf<VariableDeclarationSyntax>();
+        var ownerEnd = ownerDeclaration?.Parent switch
+        {
+            UsingStatementSyntax usingStatement => usingStatement.Span.End - 1,
+            LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.UsingKeyword } usingDeclaration => usingDeclaration.Parent?.Span.End - 1,
+            _ => null,
+        };
+        if (ownerEnd is null || ownerDeclaration is null)
+        {
+            return false;
+        }
+
+        var capturedStart = local.DeclaringSyntaxReferences.FirstOrDefault()?.Span.Start ?? int.MaxValue;
+        return ownerEnd < disposal.Position || (ownerEnd == disposal.Position && ownerDeclaration.SpanStart > capturedStart);
     }
 
     private static bool HolderStillUsedAfter(Deferral deferral, IOperation root, int position)
@@ -201,6 +235,4 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
         return parent is IExpressionStatementOperation;
     }
 
-    private static bool IsDisposable(ITypeSymbol type, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable) =>
-        WellKnownTypes.IsOrImplements(type, disposable) || WellKnownTypes.IsOrImplements(type, asyncDisposable);
 }

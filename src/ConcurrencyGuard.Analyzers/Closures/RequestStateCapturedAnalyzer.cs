@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -76,7 +77,11 @@ public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
         public INamedTypeSymbol? DbContext { get; }
         public INamedTypeSymbol? EndpointRouteBuilderExtensions { get; }
 
-        public bool IsHttpContextPart(ITypeSymbol? type) => type is not null && HttpContextParts.Any(t => WellKnownTypes.IsOrImplements(type, t));
+        private readonly ConcurrentDictionary<ITypeSymbol, bool> _isHttpContextPart = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Cached per type: references to locals and parameters are frequent, the answer rarely changes.</summary>
+        public bool IsHttpContextPart(ITypeSymbol? type) =>
+            type is not null && _isHttpContextPart.GetOrAdd(type, t => HttpContextParts.Any(part => WellKnownTypes.IsOrImplements(t, part)));
 
         public bool IsController(INamedTypeSymbol? type) =>
             WellKnownTypes.InheritsFrom(type, ControllerBase) || WellKnownTypes.InheritsFrom(type, PageModel);

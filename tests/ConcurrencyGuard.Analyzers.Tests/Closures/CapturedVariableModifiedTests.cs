@@ -71,6 +71,20 @@ public class CapturedVariableModifiedTests
         """);
 
     [Fact]
+    public Task Flags_inside_an_enclosing_lambda_that_declares_the_variable() => VerifyCG5002.AnalyzerAsync(Usings + """
+        class C
+        {
+            void Use(int i) { }
+            Action<int> Make() => n =>
+            {
+                var x = n;
+                _ = Task.Run({|CG5002:() =>|} Use(x));
+                x = 2;
+            };
+        }
+        """);
+
+    [Fact]
     public Task Does_not_flag_reads_before_or_awaited_work() => VerifyCG5002.AnalyzerAsync(Usings + """
         class C
         {

@@ -123,6 +123,10 @@ public class DisposedResourceCapturedTests
                     using var inner = new Connection();
                     await inner.ExecuteAsync("x");
                 });
+                using var reconnectTimer = new Timer(_ => connection.Dispose(), null, 1000, Timeout.Infinite);
+                using (var probe = new Timer(_ => connection.Count(3), null, 0, 100))
+                {
+                }
                 var notDisposed = new Connection();
                 _ = Task.Run(() => notDisposed.ExecuteAsync("y"));
             }
