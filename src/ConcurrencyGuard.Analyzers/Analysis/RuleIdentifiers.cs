@@ -13,6 +13,14 @@ public static class RuleIdentifiers
     // Family 2: cancellation flow
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
+    // Family 3: HTTP & sockets
+    public const string HttpClientWithoutTimeout = "CG3001";
+    public const string InfiniteHttpTimeout = "CG3002";
+    public const string SocketsHandlerWithoutLimits = "CG3003";
+    public const string HttpClientPerOperation = "CG3004";
+    public const string StreamedBodyWithoutDeadline = "CG3005";
+    public const string HttpClientRegisteredWithoutTimeout = "CG3006";
+
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
 }
