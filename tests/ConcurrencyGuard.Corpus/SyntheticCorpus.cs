@@ -446,6 +446,13 @@ public static class SyntheticCorpus
                 await source.CopyToAsync(destination);
             }
 
+            public async Task<string> TailAsync(string url, CancellationToken cancellationToken)
+            {
+                await using var source = await Shared.GetStreamAsync(url, cancellationToken);
+                using var reader = new StreamReader(source);
+                return await reader.ReadToEndAsync();
+            }
+
             public static HttpClient Create() => new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
             public static void Register(IServiceCollection services)

@@ -23,6 +23,13 @@ public static class RuleIdentifiers
     public const string UndisposedTokenSource = "CG2004";
     public const string UncancellableAsyncApi = "CG2005";
     public const string TimeoutDropsCallerToken = "CG2006";
+    // Family 3: HTTP & sockets
+    public const string HttpClientWithoutTimeout = "CG3001";
+    public const string InfiniteHttpTimeout = "CG3002";
+    public const string SocketsHandlerWithoutLimits = "CG3003";
+    public const string HttpClientPerOperation = "CG3004";
+    public const string StreamedBodyWithoutDeadline = "CG3005";
+    public const string HttpClientRegisteredWithoutTimeout = "CG3006";
 
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";

@@ -1,0 +1,202 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Http;
+
+/// <summary>
+/// CG3004: <c>new HttpClient(...)</c> in a method body whose instance dies in that method: used in place,
+/// or held in a local that never leaves it (not returned, stored or passed on). Each
+/// such client brings its own connection pool; disposing it leaves its sockets in TIME_WAIT. Silent in
+/// constructors, field/property initializers, lambdas that return the client (DI factories, <c>Lazy</c>),
+/// entry points (<c>Main</c>, top-level statements: one client per process) and test methods, and when the
+/// client shares a handler that outlives it (<c>new HttpClient(_handler, disposeHandler: false)</c>, or any
+/// handler that is not created in the method). Inside a loop the message says so.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property present when the fix may swap the client for a shared one (no per-instance configuration).</summary>
+    public const string ShareableProperty = "cg.shareable";
+
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.HttpClientPerOperation,
+        title: "HttpClient created per operation",
+        messageFormat: "A new HttpClient is created for every {0}: each one opens its own connection pool and leaves its sockets in TIME_WAIT when it goes; under load the ports run out",
+        DiagnosticSeverity.Warning,
+        description: "Each HttpClient owns a connection pool. Creating one per call (and disposing it) opens new TCP and TLS connections every time and leaves the closed sockets in TIME_WAIT for minutes: under load the machine runs out of ephemeral ports. Share one client (static readonly with a pooled SocketsHttpHandler) or use IHttpClientFactory.");
+
+    private static readonly ImmutableHashSet<string> TestAttributes = ImmutableHashSet.Create(
+        "FactAttribute", "TheoryAttribute", "TestAttribute", "TestMethodAttribute", "TestCaseAttribute", "DataTestMethodAttribute", "SkippableFactAttribute");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var httpClient = types.Get(HttpClients.HttpClient);
+            if (httpClient is null)
+            {
+                return;
+            }
+
+            var entryPoint = new System.Lazy<IMethodSymbol?>(() => start.Compilation.GetEntryPoint(default));
+            start.RegisterOperationAction(c => Analyze(c, httpClient, entryPoint), OperationKind.ObjectCreation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient, System.Lazy<IMethodSymbol?> entryPoint)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (!HttpClients.Is(creation.Type, httpClient) || creation.Constructor is null
+            || context.ContainingSymbol is not IMethodSymbol method
+            || method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor
+            || method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName
+            || method is { IsStatic: true, Name: "Main" }
+            || SymbolEqualityComparer.Default.Equals(method, entryPoint.Value)
+            || IsTestMethod(method)
+            || SharesHandler(creation))
+        {
+            return;
+        }
+
+        var target = HttpClients.GetTarget(creation, out var symbol);
+        var shareable = creation.Initializer is null && creation.Arguments.Length == 0;
+        switch (target)
+        {
+            case CreatedObjectTarget.UsedInPlace:
+                break;
+            case CreatedObjectTarget.Local when symbol is ILocalSymbol local:
+                if (!StaysLocal(creation, local, context.CancellationToken, ref shareable))
+                {
+                    return;
+                }
+
+                break;
+            default:
+                return;
+        }
+
+        var inLoop = IsInLoop(creation);
+        var seconds = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.HttpTimeoutSeconds, 30);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (shareable)
+        {
+            properties = properties.Add(ShareableProperty, "true");
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rule,
+            creation.Syntax.GetLocation(),
+            properties,
+            inLoop ? "loop iteration" : "call"));
+    }
+
+    private static bool IsTestMethod(IMethodSymbol method)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } type && TestAttributes.Contains(type.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A handler argument that is not created here: the pool lives in it, not in the client.</summary>
+    private static bool SharesHandler(IObjectCreationOperation creation)
+    {
+        foreach (var argument in creation.Arguments)
+        {
+            if (argument.Parameter?.Name == "disposeHandler" && argument.Value.ConstantValue is { HasValue: true, Value: false })
+            {
+                return true;
+            }
+        }
+
+        if (creation.Arguments.Length == 0)
+        {
+            return false;
+        }
+
+        var handler = creation.Arguments[0].Value;
+        while (handler is IConversionOperation conversion)
+        {
+            handler = conversion.Operand;
+        }
+
+        return handler is not IObjectCreationOperation && handler is not ILocalReferenceOperation;
+    }
+
+    /// <summary>
+    /// Every use of the local is a member access on it (<c>client.GetAsync</c>, <c>client.Dispose()</c>,
+    /// <c>client.BaseAddress = ...</c>) or the <c>using</c> that disposes it: it never leaves the method.
+    /// </summary>
+    private static bool StaysLocal(IObjectCreationOperation creation, ILocalSymbol local, System.Threading.CancellationToken cancellationToken, ref bool shareable)
+    {
+        var model = creation.SemanticModel;
+        var scope = HttpClients.MemberSyntax(creation.Syntax);
+        if (model is null || scope is null)
+        {
+            return false;
+        }
+
+        foreach (var node in scope.DescendantNodes())
+        {
+            if (node is not IdentifierNameSyntax name || name.Identifier.ValueText != local.Name
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            {
+                continue;
+            }
+
+            if (name.Parent is not MemberAccessExpressionSyntax access || access.Expression != name)
+            {
+                if (name.Parent is ConditionalAccessExpressionSyntax conditional && conditional.Expression == name)
+                {
+                    shareable &= conditional.WhenNotNull.ToString() == ".Dispose()";
+                    continue;
+                }
+
+                return false;
+            }
+
+            var member = access.Name.Identifier.ValueText;
+            if (member is "Dispose" or "DisposeAsync" or "CancelPendingRequests")
+            {
+                continue;
+            }
+
+            // Configuration of the instance (BaseAddress, headers, Timeout...) cannot move to a shared client.
+            if (model.GetSymbolInfo(access, cancellationToken).Symbol is IPropertySymbol)
+            {
+                shareable = false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsInLoop(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ILoopOperation:
+                    return true;
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Http;
+
+/// <summary>
+/// CG3003: <c>new SocketsHttpHandler</c> that never sets <c>ConnectTimeout</c> (the default is infinite: a
+/// SYN to a dead host waits for the OS, minutes) or <c>PooledConnectionLifetime</c> (the default is
+/// infinite: a long-lived client never sees DNS changes). A handler built inside
+/// <c>ConfigurePrimaryHttpMessageHandler(...)</c> needs no lifetime: IHttpClientFactory rotates its handlers.
+/// Where a setting counts is the same as for CG3001 (<see cref="HttpClients.IsPropertySet"/>).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
+{
+    public const string MissingProperty = "cg.missing";
+
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.SocketsHandlerWithoutLimits,
+        title: "SocketsHttpHandler without ConnectTimeout / PooledConnectionLifetime",
+        messageFormat: "SocketsHttpHandler never sets {0}: {1}",
+        DiagnosticSeverity.Info,
+        description: "SocketsHttpHandler connects with no timeout by default (a dead host holds the request until the OS gives up) and keeps pooled connections for ever (a long-lived client never follows DNS changes). Set ConnectTimeout and PooledConnectionLifetime.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.SocketsHttpHandler);
+            if (handler is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => Analyze(c, handler), OperationKind.ObjectCreation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol handler)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (!HttpClients.Is(creation.Type, handler) || creation.Constructor is null
+            || HttpClients.GetTarget(creation, out _) is CreatedObjectTarget.Returned or CreatedObjectTarget.Other)
+        {
+            return;
+        }
+
+        var missingConnect = !HttpClients.IsPropertySet(creation, "ConnectTimeout", context.ContainingSymbol, context.CancellationToken);
+        var missingLifetime = !IsFactoryPrimaryHandler(creation)
+            && !HttpClients.IsPropertySet(creation, "PooledConnectionLifetime", context.ContainingSymbol, context.CancellationToken);
+        if (!missingConnect && !missingLifetime)
+        {
+            return;
+        }
+
+        var (names, effect) = (missingConnect, missingLifetime) switch
+        {
+            (true, true) => ("ConnectTimeout or PooledConnectionLifetime", "connects wait on a dead host until the OS gives up, and pooled connections never see DNS changes"),
+            (true, false) => ("ConnectTimeout", "connects wait on a dead host until the OS gives up"),
+            _ => ("PooledConnectionLifetime", "pooled connections live for ever and never see DNS changes"),
+        };
+        var missing = (missingConnect ? "ConnectTimeout" : string.Empty) + (missingConnect && missingLifetime ? "," : string.Empty) + (missingLifetime ? "PooledConnectionLifetime" : string.Empty);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(MissingProperty, missing);
+        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, names, effect));
+    }
+
+    /// <summary>Inside a lambda passed to <c>ConfigurePrimaryHttpMessageHandler</c>: IHttpClientFactory recycles the handler.</summary>
+    private static bool IsFactoryPrimaryHandler(IOperation creation)
+    {
+        for (var current = creation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IInvocationOperation invocation)
+            {
+                return invocation.TargetMethod.Name is "ConfigurePrimaryHttpMessageHandler" or "UseSocketsHttpHandler";
+            }
+        }
+
+        return false;
+    }
+}
