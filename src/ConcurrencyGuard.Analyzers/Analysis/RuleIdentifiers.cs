@@ -15,4 +15,11 @@ public static class RuleIdentifiers
     public const string NoneTokenPassed = "CG2002";
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
+
+    // Family 6: blocking & thread-pool starvation
+    public const string SyncOverAsyncWait = "CG6001";
+    public const string BlockingCallInAsyncMethod = "CG6002";
+    public const string LockWithoutGuaranteedRelease = "CG6003";
+    public const string BlockingLoopOnThreadPool = "CG6004";
+    public const string TaskCompletionSourceInlineContinuations = "CG6005";
 }
