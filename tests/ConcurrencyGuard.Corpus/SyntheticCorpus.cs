@@ -475,6 +475,12 @@ public static class SyntheticCorpus
                 _blocking.Add(item);
             }
 
+            public async Task EnqueueAfterSendAsync(Item item, CancellationToken cancellationToken)
+            {
+                await Util.SendAsync(item.Id, cancellationToken);
+                _bounded.Writer.TryWrite(item);
+            }
+
             public async Task DrainAsync()
             {
                 await foreach (var item in _queue.Reader.ReadAllAsync())

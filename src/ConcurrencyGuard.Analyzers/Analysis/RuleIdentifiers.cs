@@ -13,6 +13,13 @@ public static class RuleIdentifiers
     // Family 2: cancellation flow
     public const string TokenNotForwarded = "CG2001";
     public const string NoneTokenPassed = "CG2002";
+
+    // Family 4: channels & queues
+    public const string UnboundedChannel = "CG4001";
+    public const string ChannelWriterNeverCompleted = "CG4002";
+    public const string UnboundedBlockingCollection = "CG4003";
+    public const string IgnoredTryWrite = "CG4004";
+
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
 
@@ -22,4 +29,7 @@ public static class RuleIdentifiers
     public const string LockWithoutGuaranteedRelease = "CG6003";
     public const string BlockingLoopOnThreadPool = "CG6004";
     public const string TaskCompletionSourceInlineContinuations = "CG6005";
+    public const string CapturedVariableModified = "CG5002";
+    public const string DisposedResourceCaptured = "CG5003";
+    public const string RequestStateCaptured = "CG5004";
 }

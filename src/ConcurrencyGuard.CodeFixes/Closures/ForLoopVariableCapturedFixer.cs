@@ -197,12 +197,13 @@ public sealed class ForLoopVariableCapturedFixer : CodeFixProvider
         var scope = near.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax) ?? near;
         var used = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
         var name = candidate;
-        for (var i = 2; used.Contains(name) || taken.Contains(name); i++)
+        var key = scope.SpanStart + ":";
+        for (var i = 2; used.Contains(name) || taken.Contains(key + name); i++)
         {
             name = candidate + i;
         }
 
-        taken.Add(name);
+        taken.Add(key + name);
         return name;
     }
 }

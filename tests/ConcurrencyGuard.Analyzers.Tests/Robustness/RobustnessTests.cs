@@ -175,8 +175,10 @@ public sealed class RobustnessTests
                     var errorsAfter = (await fixedProject.GetCompilationAsync())!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
                     Assert.True(errorsAfter.Count <= errorsBefore, $"Fix All '{key}' of {fixer.GetType().Name} for {id} broke the build:\n" + string.Join("\n", errorsAfter.Take(10).Select(e => e + " | " + e.Location.SourceTree?.GetText().Lines[e.Location.GetLineSpan().StartLinePosition.Line])));
 
-                    var remaining = (await RigHarness.FixableDiagnosticsAsync(fixedProject)).Count(d => d.Id == id);
-                    Assert.True(remaining <= ofId.Length - count, $"Fix All '{key}' for {id}: {ofId.Length} before, offered for {count}, {remaining} remain");
+                    var left = (await RigHarness.FixableDiagnosticsAsync(fixedProject)).Where(d => d.Id == id).ToList();
+                    var remaining = left.Count;
+                    Assert.True(remaining <= ofId.Length - count, $"Fix All '{key}' for {id}: {ofId.Length} before, offered for {count}, {remaining} remain:\n"
+                        + string.Join("\n", left.Take(5).Select(d => d.Location.GetLineSpan().Path + ": " + d.Location.SourceTree!.GetText().Lines[d.Location.GetLineSpan().StartLinePosition.Line].ToString().Trim())));
                     report.Add($"{id} '{key}': {ofId.Length} -> {remaining}");
                     covered.Add(id);
                 }

@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Closures;
+
+/// <summary>
+/// CG5003: deferred code captures a local that is disposed when its scope ends (<c>using</c>,
+/// <c>using var</c>, <c>await using</c>) or by an explicit <c>Dispose()</c> later in the method, and the
+/// work is not awaited before that: it runs against a disposed object.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Present (value "true") when the deferring call is a statement that the fix can await in place.</summary>
+    public const string AwaitableStatementProperty = "AwaitableStatement";
+
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.DisposedResourceCaptured,
+        title: "Deferred code captures a resource that is disposed first",
+        messageFormat: "'{0}' is disposed {1}, but code that captures it runs later ({2}) and is not awaited before: it will use a disposed object",
+        DiagnosticSeverity.Warning,
+        description: "A using scope disposes its resource when the scope ends, not when the work that uses it ends. A task, timer or callback that captures the resource and outlives the scope runs against a disposed connection, stream or service scope: ObjectDisposedException in the background, or a silently lost write. Await the work inside the scope, or acquire the resource inside the lambda.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var disposable = start.Compilation.GetSpecialType(SpecialType.System_IDisposable);
+            var asyncDisposable = types.Get("System.IAsyncDisposable");
+            var deferredCode = DeferredCode.GetOrCreate(types);
+            start.RegisterOperationAction(c => Analyze(c, deferredCode, disposable, asyncDisposable), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable)
+    {
+        var operation = context.Operation;
+        if (operation is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } || DeferredCode.GetFunction(operation) is not { } function)
+        {
+            return;
+        }
+
+        var captured = DeferredCode.GetCapturedVariables(function);
+        if (!captured.Any(c => c.Symbol is ILocalSymbol local && (local.IsUsing || IsDisposable(local.Type, disposable, asyncDisposable))))
+        {
+            return;
+        }
+
+        var deferral = deferredCode.Classify(operation);
+        if (!deferral.IsDeferred)
+        {
+            return;
+        }
+
+        var root = operation;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var variable in captured)
+        {
+            if (variable.Symbol is not ILocalSymbol local
+                || DisposalPoint(local, function, root, disposable, asyncDisposable) is not { } disposal
+                || Exempt(deferral, local))
+            {
+                continue;
+            }
+
+            if (disposal.Position <= function.Syntax.SpanStart
+                || deferredCode.IsTaskAwaitedBefore(deferral, root, disposal.Position)
+                || !HolderStillUsedAfter(deferral, root, disposal.Position))
+            {
+                continue;
+            }
+
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            if (IsAwaitableStatement(deferral))
+            {
+                properties = properties.Add(AwaitableStatementProperty, "true");
+            }
+
+            context.Report(
+                Rule,
+                DeferredCode.GetReportLocation(operation),
+                variable.References.Select(r => r.Syntax.GetLocation()),
+                properties,
+                local.Name,
+                disposal.Description,
+                deferral.Describe());
+        }
+    }
+
+    private readonly struct Disposal
+    {
+        public Disposal(int position, string description)
+        {
+            Position = position;
+            Description = description;
+        }
+
+        public int Position { get; }
+        public string Description { get; }
+    }
+
+    /// <summary>Where the local is disposed: the end of its using scope, or the first explicit Dispose/DisposeAsync after the lambda.</summary>
+    private static Disposal? DisposalPoint(ILocalSymbol local, IOperation function, IOperation root, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable)
+    {
+        var declarator = local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+        if (local.IsUsing && declarator?.Parent is VariableDeclarationSyntax declaration)
+        {
+            switch (declaration.Parent)
+            {
+                case UsingStatementSyntax usingStatement:
+                    return new Disposal(usingStatement.Span.End - 1, "when its using block ends");
+                case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.UsingKeyword } usingDeclaration:
+                    return usingDeclaration.Parent is { } scope ? new Disposal(scope.Span.End - 1, "at the end of its scope (using declaration)") : null;
+            }
+        }
+
+        if (!IsDisposable(local.Type, disposable, asyncDisposable))
+        {
+            return null;
+        }
+
+        var after = function.Syntax.Span.End;
+        IOperation? first = null;
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is IInvocationOperation { TargetMethod.Name: "Dispose" or "DisposeAsync", Instance: ILocalReferenceOperation receiver } call
+                && SymbolEqualityComparer.Default.Equals(receiver.Local, local)
+                && call.Syntax.SpanStart >= after
+                && (first is null || call.Syntax.SpanStart < first.Syntax.SpanStart))
+            {
+                first = call;
+            }
+        }
+
+        return first is null ? null : new Disposal(first.Syntax.SpanStart, "by the Dispose call that follows");
+    }
+
+    /// <summary>
+    /// The deferred code lives no longer than the resource: subscribed to the resource's own event, stored in
+    /// one of its members, or given to the resource's own constructor (<c>using var t = new Timer(_ =&gt; ... t ...)</c>).
+    /// </summary>
+    private static bool Exempt(Deferral deferral, ILocalSymbol local)
+    {
+        if (deferral.HoldingLocal is { } holder && SymbolEqualityComparer.Default.Equals(holder, local))
+        {
+            return true;
+        }
+
+        var declarator = local.DeclaringSyntaxReferences.FirstOrDefault();
+        return deferral.Site is { } site && declarator is not null && declarator.Span.Contains(site.Syntax.Span);
+    }
+
+    private static bool HolderStillUsedAfter(Deferral deferral, IOperation root, int position)
+    {
+        if (deferral.Kind is not (DeferralKind.DeferredQuery or DeferralKind.StoredInLocal) || deferral.HoldingLocal is not { } holder)
+        {
+            return true;
+        }
+
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is ILocalReferenceOperation reference
+                && SymbolEqualityComparer.Default.Equals(reference.Local, holder)
+                && reference.Syntax.SpanStart > position)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>Task.Run(...);</c> or <c>_ = Task.Run(...);</c>: the fixer can turn it into <c>await Task.Run(...);</c>.</summary>
+    private static bool IsAwaitableStatement(Deferral deferral)
+    {
+        if (deferral.Task is not { } task)
+        {
+            return false;
+        }
+
+        var parent = task.Parent;
+        if (parent is ISimpleAssignmentOperation { Target: IDiscardOperation } discard)
+        {
+            parent = discard.Parent;
+        }
+
+        return parent is IExpressionStatementOperation;
+    }
+
+    private static bool IsDisposable(ITypeSymbol type, INamedTypeSymbol disposable, INamedTypeSymbol? asyncDisposable) =>
+        WellKnownTypes.IsOrImplements(type, disposable) || WellKnownTypes.IsOrImplements(type, asyncDisposable);
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ConcurrencyGuard.CodeFixes.Channels;
+
+/// <summary>
+/// Fixes CG4004 in async code: <c>writer.TryWrite(item);</c> becomes <c>await writer.WriteAsync(item, token);</c>,
+/// which waits for room instead of dropping the item. The token is the enclosing function's only
+/// <c>CancellationToken</c> parameter, when there is exactly one; otherwise none is passed. Not offered in
+/// synchronous code (blocking there would trade a lost item for a blocked thread) nor for <c>writer?.TryWrite</c>.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IgnoredTryWriteFixer)), Shared]
+public sealed class IgnoredTryWriteFixer : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.IgnoredTryWrite);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not
+                {
+                    Expression: MemberAccessExpressionSyntax { Name: IdentifierNameSyntax { Identifier.ValueText: "TryWrite" } } access,
+                } invocation
+                || invocation.Parent is not (ExpressionStatementSyntax or AnonymousFunctionExpressionSyntax)
+                || invocation.ArgumentList.Arguments.Count != 1
+                || !FixHelpers.CanAwaitAt(invocation, model, context.CancellationToken))
+            {
+                continue;
+            }
+
+            var token = FindToken(invocation, model, context.CancellationToken);
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Await WriteAsync (wait for room instead of dropping the item)",
+                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, Rewrite(invocation, access, token)))),
+                    equivalenceKey: "AwaitWriteAsync"),
+                diagnostic);
+        }
+    }
+
+    private static ExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, string? token)
+    {
+        var arguments = invocation.ArgumentList.Arguments;
+        if (token is not null)
+        {
+            arguments = arguments.Add(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(token)));
+            arguments = arguments.ReplaceSeparator(arguments.GetSeparator(0), SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space));
+        }
+
+        var call = invocation
+            .WithExpression(access.WithName(SyntaxFactory.IdentifierName("WriteAsync").WithTriviaFrom(access.Name)))
+            .WithArgumentList(invocation.ArgumentList.WithArguments(arguments))
+            .WithoutLeadingTrivia();
+        return SyntaxFactory.AwaitExpression(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space), call)
+            .WithLeadingTrivia(invocation.GetLeadingTrivia());
+    }
+
+    /// <summary>The single CancellationToken parameter of the nearest enclosing function, if any.</summary>
+    private static string? FindToken(SyntaxNode node, SemanticModel model, CancellationToken ct)
+    {
+        if (model.GetEnclosingSymbol(node.SpanStart, ct) is not IMethodSymbol function)
+        {
+            return null;
+        }
+
+        // Lambdas and local functions see their own parameters and those of every function around them.
+        for (var current = function; current is not null; current = current.ContainingSymbol as IMethodSymbol)
+        {
+            var tokens = current.Parameters.Where(p => p.Type.Name == "CancellationToken" && p.Type.ContainingNamespace?.ToDisplayString() == "System.Threading").ToList();
+            if (tokens.Count == 1)
+            {
+                return tokens[0].Name;
+            }
+
+            if (tokens.Count > 1)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+}

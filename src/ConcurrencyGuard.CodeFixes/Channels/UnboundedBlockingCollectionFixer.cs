@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Channels;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ConcurrencyGuard.CodeFixes.Channels;
+
+/// <summary>
+/// Fixes CG4003: adds <c>boundedCapacity: N</c> to the BlockingCollection constructor (after the collection
+/// argument when there is one). N comes from <c>concurrency_guard.channel_capacity</c> (default 1000).
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedBlockingCollectionFixer)), Shared]
+public sealed class UnboundedBlockingCollectionFixer : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UnboundedBlockingCollection);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is not { } creation
+                || creation.Span != diagnostic.Location.SourceSpan
+                || creation.ArgumentList is { Arguments.Count: > 1 })
+            {
+                continue;
+            }
+
+            var capacity = diagnostic.Properties.TryGetValue(UnboundedChannelAnalyzer.CapacityProperty, out var raw) && int.TryParse(raw, out var n) && n > 0
+                ? n
+                : UnboundedChannelAnalyzer.DefaultCapacity;
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Bound the collection (boundedCapacity: {capacity}, Add blocks when full)",
+                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(creation, AddCapacity(creation, capacity)))),
+                    equivalenceKey: "BoundedCapacity"),
+                diagnostic);
+        }
+    }
+
+    private static BaseObjectCreationExpressionSyntax AddCapacity(BaseObjectCreationExpressionSyntax creation, int capacity)
+    {
+        var argument = SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(capacity)))
+            .WithNameColon(SyntaxFactory.NameColon(SyntaxFactory.IdentifierName("boundedCapacity")).WithTrailingTrivia(SyntaxFactory.Space));
+        if (creation.ArgumentList is null)
+        {
+            // new BlockingCollection<T> { 1, 2 }: the type's trailing trivia moves after the new argument list.
+            var typed = (ObjectCreationExpressionSyntax)creation;
+            return typed
+                .WithType(typed.Type.WithoutTrailingTrivia())
+                .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(argument)).WithTrailingTrivia(typed.Type.GetTrailingTrivia()));
+        }
+
+        var arguments = creation.ArgumentList.Arguments.Count == 0
+            ? SyntaxFactory.SingletonSeparatedList(argument)
+            : creation.ArgumentList.Arguments.Add(argument);
+        if (arguments.SeparatorCount > 0)
+        {
+            arguments = arguments.ReplaceSeparator(arguments.GetSeparator(0), SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space));
+        }
+
+        return creation.WithArgumentList(creation.ArgumentList.WithArguments(arguments));
+    }
+}

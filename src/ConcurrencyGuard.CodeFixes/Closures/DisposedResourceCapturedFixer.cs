@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Closures;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+
+namespace ConcurrencyGuard.CodeFixes.Closures;
+
+/// <summary>
+/// Fixes CG5003 where it can: the work is started by a statement (<c>Task.Run(...);</c> or
+/// <c>_ = Task.Run(...);</c>) inside an async function, so it becomes <c>await Task.Run(...);</c> and
+/// finishes inside the resource's scope. Elsewhere (a stored task, a timer, a sync method) no fix is offered:
+/// the right change (await later, acquire the resource inside the lambda) needs a human.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposedResourceCapturedFixer)), Shared]
+public sealed class DisposedResourceCapturedFixer : CodeFixProvider
+{
+    private const string EquivalenceKey = "AwaitInsideScope";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DisposedResourceCaptured);
+
+    public override FixAllProvider GetFixAllProvider() =>
+        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Resolve(root, model, diagnostic, context.CancellationToken) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Await the work inside the resource's scope",
+                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
+                    EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static ExpressionStatementSyntax? Resolve(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken ct)
+    {
+        if (!diagnostic.Properties.ContainsKey(DisposedResourceCapturedAnalyzer.AwaitableStatementProperty))
+        {
+            return null;
+        }
+
+        var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        var function = node.AncestorsAndSelf().FirstOrDefault(n => n is AnonymousFunctionExpressionSyntax or ArgumentSyntax);
+        var statement = function?.Ancestors().OfType<StatementSyntax>().FirstOrDefault() as ExpressionStatementSyntax;
+        if (statement is null || !FixHelpers.CanAwaitAt(statement, model, ct))
+        {
+            return null;
+        }
+
+        return statement;
+    }
+
+    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return document;
+        }
+
+        var statements = new HashSet<ExpressionStatementSyntax>(diagnostics.Select(d => Resolve(root, model, d, ct)).OfType<ExpressionStatementSyntax>());
+        if (statements.Count == 0)
+        {
+            return document;
+        }
+
+        var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
+        foreach (var statement in statements)
+        {
+            var expression = statement.Expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard
+                ? discard.Right
+                : statement.Expression;
+            var awaited = SyntaxFactory.AwaitExpression(expression.WithoutLeadingTrivia()).WithLeadingTrivia(statement.Expression.GetLeadingTrivia());
+            editor.ReplaceNode(statement.Expression, awaited);
+        }
+
+        return editor.GetChangedDocument();
+    }
+}
