@@ -22,6 +22,9 @@ public static class RuleIdentifiers
 
     // Family 5: closure capture
     public const string ForLoopVariableCaptured = "CG5001";
+    public const string CapturedVariableModified = "CG5002";
+    public const string DisposedResourceCaptured = "CG5003";
+    public const string RequestStateCaptured = "CG5004";
 
     // Family 6: blocking & thread-pool starvation
     public const string SyncOverAsyncWait = "CG6001";
@@ -29,7 +32,4 @@ public static class RuleIdentifiers
     public const string LockWithoutGuaranteedRelease = "CG6003";
     public const string BlockingLoopOnThreadPool = "CG6004";
     public const string TaskCompletionSourceInlineContinuations = "CG6005";
-    public const string CapturedVariableModified = "CG5002";
-    public const string DisposedResourceCaptured = "CG5003";
-    public const string RequestStateCaptured = "CG5004";
 }
