@@ -84,6 +84,10 @@ public class CatalogTests
         var listed = Regex.Matches(targets, @"<ConcurrencyGuardRuleIds>\$\(ConcurrencyGuardRuleIds\);(?<id>CG\d{4})</ConcurrencyGuardRuleIds>")
             .Select(m => m.Groups["id"].Value).Order(StringComparer.Ordinal);
         Assert.Equal(Repo.Descriptors.Select(d => d.Id), listed);
+
+        // Any other form (a plain list) would reset the property that the appended lines build.
+        var all = Regex.Matches(targets, "<ConcurrencyGuardRuleIds>").Count;
+        Assert.Equal(listed.Count(), all);
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ConcurrencyGuard.Hosting;
+
+/// <summary>
+/// Runs the <see cref="ConcurrencyMonitor"/> for the host's lifetime and routes its alarms and the
+/// tracker's faults to logging and the optional dump. Stopping disposes the monitor: no timer or thread survives.
+/// </summary>
+internal sealed class ConcurrencyGuardHostedService : IHostedService
+{
+    private readonly ConcurrencyMonitor _monitor;
+    private readonly ConcurrencyGuardOptions _options;
+    private readonly ILogger _logger;
+    private readonly ProcessDumper _dumper;
+    private int _started;
+
+    public ConcurrencyGuardHostedService(
+        ConcurrencyMonitor monitor,
+        IOptions<ConcurrencyGuardOptions> options,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        IDumpWriter dumpWriter)
+    {
+        _monitor = monitor;
+        _options = options.Value;
+        _logger = loggerFactory.CreateLogger("ConcurrencyGuard");
+        _dumper = new ProcessDumper(_options.Dump, dumpWriter, time, _logger);
+    }
+
+    internal ProcessDumper Dumper => _dumper;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled || Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        _monitor.AlarmRaised += OnRaised;
+        _monitor.AlarmCleared += OnCleared;
+        if (_options.LogTaskFaults)
+        {
+            _monitor.Tracker.TaskFaulted += OnFaulted;
+        }
+
+        _monitor.Start();
+        Log.MonitorStarted(_logger, _options.SampleInterval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 2) != 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        _monitor.Dispose();
+        _monitor.AlarmRaised -= OnRaised;
+        _monitor.AlarmCleared -= OnCleared;
+        _monitor.Tracker.TaskFaulted -= OnFaulted;
+        Log.MonitorStopped(_logger);
+        return Task.CompletedTask;
+    }
+
+    private void OnRaised(object? sender, ConcurrencyAlarmEventArgs e)
+    {
+        ConcurrencyAlarm alarm = e.Alarm;
+        string sites = alarm.TopSites is { Sites.Count: > 0 } snapshot
+            ? Environment.NewLine + string.Join(Environment.NewLine, snapshot.Sites.Select(s => s.ToString()))
+            : string.Empty;
+        Log.AlarmRaised(
+            _logger,
+            alarm.Severity == ConcurrencyStatus.Unhealthy ? LogLevel.Error : LogLevel.Warning,
+            ConcurrencyMonitor.ProbeName(alarm.Probe),
+            alarm.Rule.ToString().ToLowerInvariant(),
+            alarm.Severity.ToString(),
+            alarm.Value,
+            alarm.Level,
+            alarm.EpisodeId,
+            alarm.NotificationCount,
+            sites);
+        if (alarm.Rule == AlarmRule.Sustained && alarm.NotificationCount == 1)
+        {
+            _dumper.OnSustainedAlarm(alarm);
+        }
+    }
+
+    private void OnCleared(object? sender, ConcurrencyAlarmEventArgs e)
+        => Log.AlarmCleared(_logger, ConcurrencyMonitor.ProbeName(e.Alarm.Probe), e.Alarm.Rule.ToString().ToLowerInvariant(), e.Alarm.Value, e.Alarm.EpisodeId, e.Alarm.RaisedAt);
+
+    private void OnFaulted(object? sender, TaskFaultedEventArgs e)
+        => Log.TaskFaulted(_logger, e.Exception, e.Name ?? "(unnamed)", e.Site.ToString());
+}

@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace ConcurrencyGuard.Hosting.Tests;
+
+internal sealed record LogEntry(string Category, LogLevel Level, int EventId, string? EventName, string Message, Exception? Exception);
+
+/// <summary>Captures log entries.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    public IReadOnlyList<LogEntry> WithId(int id) => Entries.Where(e => e.EventId == id && e.Category == "ConcurrencyGuard").ToList();
+
+    private sealed class Logger : ILogger
+    {
+        private readonly CapturingLoggerProvider _owner;
+        private readonly string _category;
+
+        public Logger(CapturingLoggerProvider owner, string category)
+        {
+            _owner = owner;
+            _category = category;
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => _owner.Entries.Enqueue(new LogEntry(_category, logLevel, eventId.Id, eventId.Name, formatter(state, exception), exception));
+    }
+}
+
+/// <summary>Holds a controllable number of outstanding tracked tasks.</summary>
+internal sealed class Load
+{
+    private readonly TaskTracker _tracker;
+    private readonly Stack<TaskCompletionSource> _pending = new();
+
+    public Load(TaskTracker tracker) => _tracker = tracker;
+
+    public void SetTo(int count)
+    {
+        while (_pending.Count < count)
+        {
+            var tcs = new TaskCompletionSource();
+            _tracker.Track(tcs.Task, "load");
+            _pending.Push(tcs);
+        }
+
+        while (_pending.Count > count)
+        {
+            _pending.Pop().SetResult();
+        }
+
+        if (!SpinWait.SpinUntil(() => _tracker.Outstanding == count, TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"tracker did not settle at {count}");
+        }
+    }
+}
+
+internal sealed class FakeDumpWriter : IDumpWriter
+{
+    public ConcurrentQueue<(string Path, DumpKind Kind)> Written { get; } = new();
+
+    public void Write(string path, DumpKind kind) => Written.Enqueue((path, kind));
+}
