@@ -267,6 +267,12 @@ public static class KnownCompletedTasks
                     return true;
                 case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && ChecksCompletion(conditional.Condition, symbol, negated: true):
                     return true;
+                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && IsStatusDispatch(conditional.Condition, symbol):
+                    // if (t.IsCanceled) ... else if (t.IsFaulted) ... else t.Result: code dispatching on a finished task's outcome.
+                    return true;
+                case ISwitchCaseOperation switchCase when switchCase.Parent is ISwitchOperation { Value: { } switched }
+                    && IsStatusOf(switched, symbol, use) && IsCompletedStatusCase(switchCase):
+                    return true;
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } andOp when ReferenceEquals(andOp.RightOperand, child) && ChecksCompletion(andOp.LeftOperand, symbol, negated: false):
                     return true;
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } orOp when ReferenceEquals(orOp.RightOperand, child) && ChecksCompletion(orOp.LeftOperand, symbol, negated: true):
@@ -279,11 +285,21 @@ public static class KnownCompletedTasks
                             break;
                         }
 
-                        if (statement is IConditionalOperation { WhenFalse: null } early
-                            && ChecksCompletion(early.Condition, symbol, negated: true)
-                            && (EndsWithJump(early.WhenTrue) || AwaitsSymbol(early.WhenTrue, symbol)))
+                        if (IsEarlyExitGuard(statement, symbol))
                         {
                             return true;
+                        }
+
+                        // try { if (!t.Wait(timeout)) throw ...; } catch (...) { throw ...; }
+                        if (statement is ITryOperation { Body: { } tryBody } guardedTry && AllCatchesLeave(guardedTry))
+                        {
+                            foreach (var inner in tryBody.Operations)
+                            {
+                                if (IsEarlyExitGuard(inner, symbol))
+                                {
+                                    return true;
+                                }
+                            }
                         }
                     }
 
@@ -295,6 +311,67 @@ public static class KnownCompletedTasks
         }
 
         return false;
+    }
+
+    /// <summary><c>if (!t.IsCompleted) return;</c>, <c>if (!t.Wait(timeout)) throw ...;</c>, <c>if (!t.IsCompleted) await t;</c>.</summary>
+    private static bool IsEarlyExitGuard(IOperation statement, ISymbol symbol) =>
+        statement is IConditionalOperation { WhenFalse: null } early
+        && ChecksCompletion(early.Condition, symbol, negated: true)
+        && (EndsWithJump(early.WhenTrue) || AwaitsSymbol(early.WhenTrue, symbol));
+
+    private static bool AllCatchesLeave(ITryOperation tryOperation)
+    {
+        foreach (var handler in tryOperation.Catches)
+        {
+            if (!EndsWithJump(handler.Handler))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A condition testing <c>t.IsFaulted</c> or <c>t.IsCanceled</c> (positively), as status dispatch code does.</summary>
+    private static bool IsStatusDispatch(IOperation condition, ISymbol symbol) =>
+        Unwrap(condition) is IPropertyReferenceOperation { Property.Name: "IsFaulted" or "IsCanceled", Instance: { } instance } && IsSymbolRead(instance, symbol);
+
+    /// <summary><c>t.Status</c>, or a local initialized with it (<c>var status = t.Status; switch (status)</c>).</summary>
+    private static bool IsStatusOf(IOperation value, ISymbol symbol, IOperation use)
+    {
+        value = Unwrap(value);
+        if (value is IPropertyReferenceOperation { Property.Name: "Status", Instance: { } instance })
+        {
+            return IsSymbolRead(instance, symbol);
+        }
+
+        if (value is not ILocalReferenceOperation { Local: { } local } || GetFunctionBody(use) is not { } body)
+        {
+            return false;
+        }
+
+        foreach (var op in body.Descendants())
+        {
+            if (op is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+            {
+                return declarator.Initializer?.Value is { } init && Unwrap(init) is IPropertyReferenceOperation { Property.Name: "Status", Instance: { } i } && IsSymbolRead(i, symbol);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCompletedStatusCase(ISwitchCaseOperation switchCase)
+    {
+        foreach (var clause in switchCase.Clauses)
+        {
+            if (clause is not ISingleValueCaseClauseOperation { Value: IFieldReferenceOperation { Field.Name: "RanToCompletion" or "Faulted" or "Canceled" } })
+            {
+                return false;
+            }
+        }
+
+        return switchCase.Clauses.Length > 0;
     }
 
     /// <summary>
@@ -316,6 +393,9 @@ public static class KnownCompletedTasks
                 return ChecksCompletion(orOp.LeftOperand, symbol, true) || ChecksCompletion(orOp.RightOperand, symbol, true);
             case IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled", Instance: { } instance } when !negated:
                 return IsSymbolRead(instance, symbol);
+            case IInvocationOperation { TargetMethod: { Name: "Wait", ReturnType.SpecialType: SpecialType.System_Boolean }, Instance: { } waited } when !negated:
+                // if (t.Wait(timeout)): true only once the task completed.
+                return IsSymbolRead(waited, symbol);
             case IIsPatternOperation { Value: IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled", Instance: { } patternInstance }, Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool expected } } }:
                 return expected != negated && IsSymbolRead(patternInstance, symbol);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } equality:
@@ -467,6 +547,7 @@ public static class KnownCompletedTasks
             var completes = op switch
             {
                 IAwaitOperation await => CompletesTarget(StripConfigureAwait(Unwrap(await.Operation)), target, isCollection),
+                IInvocationOperation { TargetMethod.ReturnType.SpecialType: SpecialType.System_Boolean } => false,
                 IInvocationOperation { TargetMethod.Name: "Wait" or "GetResult", Instance: { } instance } when !isCollection =>
                     IsSymbolRead(StripAwaiter(instance), target),
                 IPropertyReferenceOperation { Property.Name: "Result", Instance: { } instance } when !isCollection =>

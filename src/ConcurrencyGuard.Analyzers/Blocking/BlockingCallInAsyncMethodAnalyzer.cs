@@ -180,7 +180,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
                 return true;
             }
 
-            return type.ContainingNamespace?.ToDisplayString() == "System.Xml";
+            return type.ContainingNamespace is { Name: "Xml", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         public bool IsExcludedCall(IInvocationOperation invocation)
@@ -202,8 +202,8 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
                 return true;
             }
 
-            var ns = method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-            if (method.Name is "Add" or "AddRange" && ns.StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal))
+            if (method.Name is "Add" or "AddRange"
+                && (method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty).StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal))
             {
                 return true;
             }
@@ -219,6 +219,12 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
             }
 
             if (method.Name is "Cancel" or "CancelAfter" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _cts))
+            {
+                return true;
+            }
+
+            // PipeWriter/PipeReader.Complete: CompleteAsync exists for stream-backed pipes; on a Pipe it does not block.
+            if (method.Name == "Complete" && method.ContainingType.ContainingNamespace is { Name: "Pipelines" })
             {
                 return true;
             }

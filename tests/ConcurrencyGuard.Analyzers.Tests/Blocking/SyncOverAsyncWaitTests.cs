@@ -202,6 +202,73 @@ public class SyncOverAsyncWaitTests
         }
         """);
 
+    // Found on StackExchange.Redis (ConnectionMultiplexer, TaskExtensions, ExportConfiguration): a successful timed wait,
+    // status dispatch in a continuation, a switch on the status.
+    [Fact]
+    public Task Does_not_flag_after_a_successful_timed_wait_or_status_dispatch() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            T Wait<T>(Task<T> task, int timeout)
+            {
+                try
+                {
+                    if (!task.{|CG6001:Wait|}(timeout))
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+                catch (AggregateException aex)
+                {
+                    throw aex.InnerExceptions[0];
+                }
+                return task.Result;
+            }
+            bool Connect(Task<bool> task)
+            {
+                if (task.{|CG6001:Wait|}(1000))
+                {
+                    if (!task.Result) return false;
+                }
+                return true;
+            }
+            void Forward<T>(Task<T> task, TaskCompletionSource<T> tcs) => task.ContinueWith(static (t, state) =>
+            {
+                var source = (TaskCompletionSource<T>)state!;
+                if (t.IsCanceled) source.TrySetCanceled();
+                else if (t.IsFaulted) source.TrySetException(t.Exception!);
+                else source.TrySetResult(t.Result);
+            }, tcs);
+            void Dispatch<T>(Task<T> attempt, TaskCompletionSource<T> tcs)
+            {
+                if (attempt.IsCanceled) tcs.TrySetCanceled();
+                else if (attempt.IsFaulted) tcs.TrySetException(attempt.Exception!.InnerExceptions);
+                else tcs.TrySetResult(attempt.GetAwaiter().GetResult());
+            }
+            object? Export(Task task)
+            {
+                TaskStatus status = task.Status;
+                switch (status)
+                {
+                    case TaskStatus.RanToCompletion:
+                        return ((Task<int>)task).Result;
+                }
+                return null;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_timed_wait_whose_result_is_ignored_does_not_complete_the_task() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            int Get(Task<int> task)
+            {
+                task.{|CG6001:Wait|}(100);
+                return task.{|CG6001:Result|};
+            }
+        }
+        """);
+
     [Fact]
     public Task Does_not_flag_in_Main() => VerifyCG6001.AnalyzerAsync(Usings + """
         static class Program
