@@ -74,6 +74,12 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // Re-acquiring in a finally (`Release(); try { ... } finally { await sem.WaitAsync(); }`): the caller owns the lock.
+        if (IsInFinally(statement))
+        {
+            return;
+        }
+
         var body = FunctionBody(statement);
         if (body is null || !locks.IsReleasedIn(body, lockObject) || IsHandedOn(body, lockObject, statement.Syntax.Span.End))
         {
@@ -85,9 +91,18 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             && ReferenceEquals(enclosingTry.Body, block)
             && locks.IsReleasedIn(enclosingFinally, lockObject))
         {
+            // A finally that releases only under a condition (`if (acquired) sem.Release();`) tracks the acquisition itself.
+            if (!ReleasesUnconditionally(enclosingFinally, lockObject, locks))
+            {
+                return;
+            }
+
             shape = InsideTry;
         }
-        else if (IsFollowedByReleasingTry(block, statement, lockObject, locks))
+        else if (IsFollowedByReleasingTry(block, statement, lockObject, locks)
+            || (block.Parent is ITryOperation { Finally: null } catchOnly && ReferenceEquals(catchOnly.Body, block)
+                && catchOnly.Parent is IBlockOperation outer && IsFollowedByReleasingTry(outer, catchOnly, lockObject, locks))
+            || IsReleasedRightAfter(block, statement, lockObject, locks))
         {
             return;
         }
@@ -101,6 +116,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         context.Report(Rule, invocation.Syntax.GetLocation(), System.Array.Empty<Location>(), properties, name, lockObject.Syntax.ToString(), shape == InsideTry ? InsideTryReason : NoFinallyReason);
     }
 
+    /// <summary>A later statement of the block is, or holds (inside <c>lock</c>, <c>using</c>, <c>if</c>), a try whose finally releases the object.</summary>
     private static bool IsFollowedByReleasingTry(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
     {
         var after = false;
@@ -112,9 +128,57 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            if (after && op is ITryOperation { Finally: { } @finally } && locks.IsReleasedIn(@finally, lockObject))
+            if (!after)
+            {
+                continue;
+            }
+
+            foreach (var inner in op.DescendantsAndSelf())
+            {
+                if (inner is ITryOperation { Finally: { } @finally } && locks.IsReleasedIn(@finally, lockObject))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>await sem.WaitAsync(); sem.Release();</c>: a semaphore used as a gate, with nothing in between that could throw.</summary>
+    private static bool IsReleasedRightAfter(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
+    {
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length
+            && block.Operations[index + 1] is IExpressionStatementOperation { Operation: IInvocationOperation next }
+            && locks.IsRelease(next, lockObject);
+    }
+
+    private static bool ReleasesUnconditionally(IBlockOperation @finally, IOperation lockObject, Locks locks)
+    {
+        foreach (var op in @finally.Operations)
+        {
+            if (op is IExpressionStatementOperation { Operation: IInvocationOperation invocation } && locks.IsRelease(invocation, lockObject))
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsInFinally(IOperation operation)
+    {
+        for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case FinallyClauseSyntax:
+                    return true;
+                case AnonymousFunctionExpressionSyntax:
+                case LocalFunctionStatementSyntax:
+                case MemberDeclarationSyntax:
+                    return false;
             }
         }
 

@@ -239,6 +239,56 @@ public class LockWithoutGuaranteedReleaseTests
         }
         """);
 
+    // Found on rabbitmq-dotnet-client (re-acquire in finally, catch-only try before the releasing try, acquisition flag)
+    // and YARP (semaphore as a gate, release in a try inside a lock statement).
+    [Fact]
+    public Task Does_not_flag_shapes_found_in_real_code() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            async Task ReacquireAsync(CancellationToken ct)
+            {
+                _gate.Release();
+                try { await Task.Delay(1, ct); }
+                finally { await _gate.WaitAsync(ct); }
+            }
+            async Task CloseAsync(CancellationToken ct)
+            {
+                try { await _gate.WaitAsync(ct); }
+                catch { return; }
+                try { await Task.Delay(1, ct); }
+                finally { _gate.Release(); }
+            }
+            async Task TrackedAsync(CancellationToken ct)
+            {
+                var acquired = false;
+                try
+                {
+                    await _gate.WaitAsync(ct);
+                    acquired = true;
+                }
+                finally
+                {
+                    if (acquired) { _gate.Release(); }
+                }
+            }
+            async Task ReadyAsync(CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                _gate.Release();
+            }
+            void Update(SemaphoreSlim updateLock)
+            {
+                updateLock.Wait();
+                lock (updateLock)
+                {
+                    try { Console.WriteLine(); }
+                    finally { updateLock.Release(); }
+                }
+            }
+        }
+        """);
+
     [Fact]
     public Task Broken_code_does_not_crash() => VerifyCG6003.AnalyzerAsync(Usings + """
         class C
