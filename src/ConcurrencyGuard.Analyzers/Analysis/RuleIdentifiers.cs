@@ -36,4 +36,11 @@ public static class RuleIdentifiers
     public const string CapturedVariableModified = "CG5002";
     public const string DisposedResourceCaptured = "CG5003";
     public const string RequestStateCaptured = "CG5004";
+
+    // Family 6: blocking & thread-pool starvation
+    public const string SyncOverAsyncWait = "CG6001";
+    public const string BlockingCallInAsyncMethod = "CG6002";
+    public const string LockWithoutGuaranteedRelease = "CG6003";
+    public const string BlockingLoopOnThreadPool = "CG6004";
+    public const string TaskCompletionSourceInlineContinuations = "CG6005";
 }

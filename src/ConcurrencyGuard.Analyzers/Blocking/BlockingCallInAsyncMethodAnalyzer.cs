@@ -1,0 +1,246 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Blocking;
+
+/// <summary>
+/// CG6002: inside an async method, lambda or local function, <c>Thread.Sleep</c> or a synchronous call
+/// that has a usable async counterpart (<see cref="AsyncCounterparts"/>). Not reported: in-memory types
+/// (<c>MemoryStream</c>, <c>StringReader</c>, <c>StringWriter</c>, <c>Console.Out</c>), a counterpart that is
+/// the enclosing method itself or one it overrides (the fix would recurse), EF Core <c>Add</c>/<c>AddRange</c>,
+/// <c>Dispose</c> except on streams, writers and ADO.NET objects, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
+/// (their async methods throw unless the reader was created async), column reads of a <c>DbDataReader</c>,
+/// <c>CancellationTokenSource.Cancel</c>. Task waits are CG6001's.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: the name of the async counterpart (<c>Task.Delay</c> for <c>Thread.Sleep</c>).</summary>
+    public const string CounterpartProperty = "cg.counterpart";
+
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.BlockingCallInAsyncMethod,
+        title: "Blocking call inside an async method",
+        messageFormat: "'{0}' blocks the thread inside an async function: await '{1}' instead",
+        DiagnosticSeverity.Warning,
+        description: "An async method runs on a thread-pool thread; a synchronous sleep or I/O call there holds the thread for the whole wait. Under load the pool runs dry and grows by about one thread a second. Await the async counterpart, passing the token in scope.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            if (types.Task is null)
+            {
+                return;
+            }
+
+            var excluded = new Exclusions(types);
+            start.RegisterOperationAction(c => Analyze(c, types, excluded), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, Exclusions excluded)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (method.Name.EndsWith("Async", System.StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var isSleep = method.Name == "Sleep" && method.IsStatic && SymbolEqualityComparer.Default.Equals(method.ContainingType, excluded.Thread);
+        if (!isSleep && excluded.IsExcludedType(method.ContainingType))
+        {
+            return;
+        }
+
+        if (!FunctionContext.IsEnclosingFunctionAsync(invocation, context.ContainingSymbol))
+        {
+            return;
+        }
+
+        string counterpartName;
+        var tokenIndex = -1;
+        if (isSleep)
+        {
+            if (IsZero(invocation, 0))
+            {
+                return;
+            }
+
+            counterpartName = "Task.Delay";
+            tokenIndex = 1;
+        }
+        else
+        {
+            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(method, types, out tokenIndex) is not { } counterpart)
+            {
+                return;
+            }
+
+            if (IsEnclosingMethodOrOverride(counterpart, context.ContainingSymbol)
+                || !context.Compilation.IsSymbolAccessibleWithin(counterpart, context.ContainingSymbol?.ContainingType ?? (ISymbol)context.Compilation.Assembly))
+            {
+                return;
+            }
+
+            counterpartName = counterpart.Name;
+        }
+
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(CounterpartProperty, counterpartName);
+        if (tokenIndex >= 0)
+        {
+            properties = TokenInScope.Find(invocation, context.ContainingSymbol, types).ToProperties(properties);
+        }
+
+        var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } name } }
+            ? name.GetLocation()
+            : invocation.Syntax is InvocationExpressionSyntax { Expression: { } expression } ? expression.GetLocation() : invocation.Syntax.GetLocation();
+        context.Report(Rule, location, System.Array.Empty<Location>(), properties, method.Name, counterpartName);
+    }
+
+    /// <summary>The counterpart is the method being written (or the member it overrides/implements): the "fix" would call itself.</summary>
+    private static bool IsEnclosingMethodOrOverride(IMethodSymbol counterpart, ISymbol? containingSymbol)
+    {
+        if (containingSymbol is not IMethodSymbol enclosing || enclosing.Name != counterpart.Name)
+        {
+            return false;
+        }
+
+        return WellKnownTypes.IsOrImplements(enclosing.ContainingType, counterpart.ContainingType.OriginalDefinition)
+            || WellKnownTypes.IsOrImplements(counterpart.ContainingType, enclosing.ContainingType.OriginalDefinition);
+    }
+
+    internal static bool IsZero(IInvocationOperation invocation, int ordinal)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal != ordinal)
+            {
+                continue;
+            }
+
+            return argument.Value.ConstantValue is { HasValue: true, Value: 0 }
+                || argument.Value is IFieldReferenceOperation { Field.Name: "Zero" };
+        }
+
+        return false;
+    }
+
+    /// <summary>The types and calls where the async form gains nothing or does not exist in practice.</summary>
+    private sealed class Exclusions
+    {
+        private readonly WellKnownTypes _types;
+        private readonly INamedTypeSymbol? _memoryStream;
+        private readonly INamedTypeSymbol? _stringReader;
+        private readonly INamedTypeSymbol? _stringWriter;
+        private readonly INamedTypeSymbol? _stream;
+        private readonly INamedTypeSymbol? _textWriter;
+        private readonly INamedTypeSymbol? _dbConnection;
+        private readonly INamedTypeSymbol? _dbCommand;
+        private readonly INamedTypeSymbol? _dbDataReader;
+        private readonly INamedTypeSymbol? _dbTransaction;
+        private readonly INamedTypeSymbol? _console;
+        private readonly INamedTypeSymbol? _cts;
+        private readonly INamedTypeSymbol? _semaphoreSlim;
+
+        public Exclusions(WellKnownTypes types)
+        {
+            _types = types;
+            Thread = types.Get("System.Threading.Thread");
+            _memoryStream = types.Get("System.IO.MemoryStream");
+            _stringReader = types.Get("System.IO.StringReader");
+            _stringWriter = types.Get("System.IO.StringWriter");
+            _stream = types.Get("System.IO.Stream");
+            _textWriter = types.Get("System.IO.TextWriter");
+            _dbConnection = types.Get("System.Data.Common.DbConnection");
+            _dbCommand = types.Get("System.Data.Common.DbCommand");
+            _dbDataReader = types.Get("System.Data.Common.DbDataReader");
+            _dbTransaction = types.Get("System.Data.Common.DbTransaction");
+            _console = types.Get("System.Console");
+            _cts = types.Get(WellKnownTypeNames.CancellationTokenSource);
+            _semaphoreSlim = types.Get("System.Threading.SemaphoreSlim");
+        }
+
+        public INamedTypeSymbol? Thread { get; }
+
+        /// <summary>Types whose calls this rule never reports: tasks and awaiters (CG6001), XML readers/writers.</summary>
+        public bool IsExcludedType(INamedTypeSymbol? type)
+        {
+            if (type is null || _types.IsTaskLike(type) || type.Name.EndsWith("Awaiter", System.StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            return type.ContainingNamespace is { Name: "Xml", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        }
+
+        public bool IsExcludedCall(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            var receiverType = invocation.Instance?.Type;
+            if (receiverType is not null
+                && (WellKnownTypes.InheritsFrom(receiverType, _memoryStream)
+                    || WellKnownTypes.InheritsFrom(receiverType, _stringReader)
+                    || WellKnownTypes.InheritsFrom(receiverType, _stringWriter)))
+            {
+                return true;
+            }
+
+            // Console.Out.WriteLine / Console.Error: a synchronized writer the async form does not help.
+            if (invocation.Instance is IPropertyReferenceOperation { Property.IsStatic: true } property
+                && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, _console))
+            {
+                return true;
+            }
+
+            if (method.Name is "Add" or "AddRange"
+                && (method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty).StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (method.Name == "Dispose")
+            {
+                return !(WellKnownTypes.InheritsFrom(receiverType, _stream)
+                    || WellKnownTypes.InheritsFrom(receiverType, _textWriter)
+                    || WellKnownTypes.InheritsFrom(receiverType, _dbConnection)
+                    || WellKnownTypes.InheritsFrom(receiverType, _dbCommand)
+                    || WellKnownTypes.InheritsFrom(receiverType, _dbDataReader)
+                    || WellKnownTypes.InheritsFrom(receiverType, _dbTransaction));
+            }
+
+            if (method.Name is "Cancel" or "CancelAfter" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _cts))
+            {
+                return true;
+            }
+
+            // PipeWriter/PipeReader.Complete: CompleteAsync exists for stream-backed pipes; on a Pipe it does not block.
+            if (method.Name == "Complete" && method.ContainingType.ContainingNamespace is { Name: "Pipelines" })
+            {
+                return true;
+            }
+
+            if (method.Name is "GetFieldValue" or "IsDBNull" && WellKnownTypes.InheritsFrom(method.ContainingType, _dbDataReader))
+            {
+                return true;
+            }
+
+            // SemaphoreSlim.Wait(0): a try-acquire that never blocks.
+            if (method.Name == "Wait" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _semaphoreSlim) && IsZero(invocation, 0))
+            {
+                return true;
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,350 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Blocking;
+
+/// <summary>
+/// CG6003: <c>await sem.WaitAsync(...)</c>, <c>sem.Wait(...)</c> or <c>Monitor.Enter(obj)</c> whose release is
+/// not guaranteed: the same function releases the object, but not in the <c>finally</c> of a <c>try</c> that
+/// follows the acquisition (an exception leaks the permit: every later caller waits for ever), or the wait
+/// is inside that <c>try</c> (a cancelled wait makes the <c>finally</c> release a permit never taken).
+/// Left alone: the timeout overloads that return <c>bool</c> (<c>if (await sem.WaitAsync(t))</c>),
+/// <c>Monitor.Enter(obj, ref taken)</c>, functions that never release the object (acquire and release are
+/// split across methods on purpose), and functions that hand the object on (return it, pass it to a
+/// constructor or method, e.g. an <c>AsyncLock</c> releaser).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: <see cref="InsideTry"/> or <see cref="NoFinally"/>.</summary>
+    public const string ShapeProperty = "cg.shape";
+    public const string InsideTry = "insideTry";
+    public const string NoFinally = "noFinally";
+
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.LockWithoutGuaranteedRelease,
+        title: "Semaphore or lock acquired without a guaranteed release",
+        messageFormat: "'{0}' acquires '{1}' {2}",
+        DiagnosticSeverity.Warning,
+        description: "A semaphore or monitor released outside a finally stays taken when the code in between throws or is cancelled: every later caller waits for ever and the service stalls one request at a time. Acquire it, then release it in the finally of a try that starts right after the acquisition.");
+
+    private const string NoFinallyReason = "but does not release it in a finally: an exception leaks it and every later caller waits for ever";
+    private const string InsideTryReason = "inside the try whose finally releases it: a cancelled or failed wait releases a permit that was never taken";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var semaphore = types.Get("System.Threading.SemaphoreSlim");
+            var monitor = types.Get("System.Threading.Monitor");
+            if (semaphore is null && monitor is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => Analyze(c, new Locks(semaphore, monitor)), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, Locks locks)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!locks.IsAcquire(invocation, out var lockObject) || lockObject is null)
+        {
+            return;
+        }
+
+        // The acquisition must be a statement of its own: `await sem.WaitAsync(ct);`, `sem.Wait();`, `Monitor.Enter(o);`.
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } or IConversionOperation)
+        {
+            current = current.Parent;
+        }
+
+        if (current.Parent is not IExpressionStatementOperation { Parent: IBlockOperation block } statement)
+        {
+            return;
+        }
+
+        // Re-acquiring in a finally (`Release(); try { ... } finally { await sem.WaitAsync(); }`): the caller owns the lock.
+        if (IsInFinally(statement))
+        {
+            return;
+        }
+
+        var body = FunctionBody(statement);
+        if (body is null || !locks.IsReleasedIn(body, lockObject) || IsHandedOn(body, lockObject, statement.Syntax.Span.End))
+        {
+            return;
+        }
+
+        string shape;
+        if (block.Parent is ITryOperation { Finally: { } enclosingFinally } enclosingTry
+            && ReferenceEquals(enclosingTry.Body, block)
+            && locks.IsReleasedIn(enclosingFinally, lockObject))
+        {
+            // A finally that releases only under a condition (`if (acquired) sem.Release();`) tracks the acquisition itself.
+            if (!ReleasesUnconditionally(enclosingFinally, lockObject, locks))
+            {
+                return;
+            }
+
+            shape = InsideTry;
+        }
+        else if (IsFollowedByReleasingTry(block, statement, lockObject, locks)
+            || (block.Parent is ITryOperation { Finally: null } catchOnly && ReferenceEquals(catchOnly.Body, block)
+                && catchOnly.Parent is IBlockOperation outer && IsFollowedByReleasingTry(outer, catchOnly, lockObject, locks))
+            || IsReleasedRightAfter(block, statement, lockObject, locks))
+        {
+            return;
+        }
+        else
+        {
+            shape = NoFinally;
+        }
+
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape);
+        var name = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } n } } ? n.Identifier.ValueText : invocation.TargetMethod.Name;
+        context.Report(Rule, invocation.Syntax.GetLocation(), System.Array.Empty<Location>(), properties, name, lockObject.Syntax.ToString(), shape == InsideTry ? InsideTryReason : NoFinallyReason);
+    }
+
+    /// <summary>A later statement of the block is, or holds (inside <c>lock</c>, <c>using</c>, <c>if</c>), a try whose finally releases the object.</summary>
+    private static bool IsFollowedByReleasingTry(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
+    {
+        var after = false;
+        foreach (var op in block.Operations)
+        {
+            if (ReferenceEquals(op, statement))
+            {
+                after = true;
+                continue;
+            }
+
+            if (!after)
+            {
+                continue;
+            }
+
+            foreach (var inner in op.DescendantsAndSelf())
+            {
+                if (inner is ITryOperation { Finally: { } @finally } && locks.IsReleasedIn(@finally, lockObject))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>await sem.WaitAsync(); sem.Release();</c>: a semaphore used as a gate, with nothing in between that could throw.</summary>
+    private static bool IsReleasedRightAfter(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
+    {
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length
+            && block.Operations[index + 1] is IExpressionStatementOperation { Operation: IInvocationOperation next }
+            && locks.IsRelease(next, lockObject);
+    }
+
+    private static bool ReleasesUnconditionally(IBlockOperation @finally, IOperation lockObject, Locks locks)
+    {
+        foreach (var op in @finally.Operations)
+        {
+            if (op is IExpressionStatementOperation { Operation: IInvocationOperation invocation } && locks.IsRelease(invocation, lockObject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsInFinally(IOperation operation)
+    {
+        for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case FinallyClauseSyntax:
+                    return true;
+                case AnonymousFunctionExpressionSyntax:
+                case LocalFunctionStatementSyntax:
+                case MemberDeclarationSyntax:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The object is returned, stored or passed on after the acquisition: something else owns the release.</summary>
+    private static bool IsHandedOn(IOperation body, IOperation lockObject, int after)
+    {
+        var isMemberOfThis = Locks.GetSymbol(lockObject) is IFieldSymbol { IsStatic: false } or IPropertySymbol { IsStatic: false };
+        foreach (var op in body.Descendants())
+        {
+            if (op.Syntax.SpanStart < after)
+            {
+                continue;
+            }
+
+            var value = op switch
+            {
+                IArgumentOperation argument => argument.Value,
+                IReturnOperation { ReturnedValue: { } returned } => returned,
+                ISimpleAssignmentOperation assignment => assignment.Value,
+                _ => null,
+            };
+            if (value is null)
+            {
+                continue;
+            }
+
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            if (Locks.SameObject(value, lockObject) || (isMemberOfThis && value is IInstanceReferenceOperation))
+            {
+                if (op is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Exit" or "Release" } })
+                {
+                    continue;
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IOperation? FunctionBody(IOperation operation)
+    {
+        IOperation? last = null;
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation or IConstructorBodyOperation)
+            {
+                return current;
+            }
+
+            last = current;
+        }
+
+        return last;
+    }
+
+    /// <summary>SemaphoreSlim and Monitor: which calls acquire and release, and on which object.</summary>
+    internal sealed class Locks
+    {
+        private readonly INamedTypeSymbol? _semaphore;
+        private readonly INamedTypeSymbol? _monitor;
+
+        public Locks(INamedTypeSymbol? semaphore, INamedTypeSymbol? monitor)
+        {
+            _semaphore = semaphore;
+            _monitor = monitor;
+        }
+
+        /// <summary><c>sem.Wait()</c>/<c>Wait(ct)</c>/<c>WaitAsync()</c>/<c>WaitAsync(ct)</c> (not the bool-returning timeout overloads) and <c>Monitor.Enter(obj)</c>.</summary>
+        public bool IsAcquire(IInvocationOperation invocation, out IOperation? lockObject)
+        {
+            lockObject = null;
+            var method = invocation.TargetMethod;
+            if (method.Name is "Wait" or "WaitAsync"
+                && SymbolEqualityComparer.Default.Equals(method.ContainingType, _semaphore)
+                && invocation.Instance is { } instance)
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    if (parameter.Type.Name != "CancellationToken")
+                    {
+                        return false;
+                    }
+                }
+
+                lockObject = instance;
+                return true;
+            }
+
+            if (method.Name == "Enter" && method.Parameters.Length == 1 && method.IsStatic
+                && SymbolEqualityComparer.Default.Equals(method.ContainingType, _monitor)
+                && invocation.Arguments.Length == 1)
+            {
+                lockObject = Strip(invocation.Arguments[0].Value);
+                return true;
+            }
+
+            return false;
+        }
+
+        public bool IsReleasedIn(IOperation scope, IOperation lockObject)
+        {
+            foreach (var op in scope.DescendantsAndSelf())
+            {
+                if (op is IInvocationOperation invocation && IsRelease(invocation, lockObject))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public bool IsRelease(IInvocationOperation invocation, IOperation lockObject)
+        {
+            var method = invocation.TargetMethod;
+            if (method.Name == "Release" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _semaphore) && invocation.Instance is { } instance)
+            {
+                return SameObject(instance, lockObject);
+            }
+
+            return method.Name == "Exit" && method.IsStatic && SymbolEqualityComparer.Default.Equals(method.ContainingType, _monitor)
+                && invocation.Arguments.Length == 1 && SameObject(invocation.Arguments[0].Value, lockObject);
+        }
+
+        public static bool SameObject(IOperation a, IOperation b)
+        {
+            a = Strip(a);
+            b = Strip(b);
+            var sa = GetSymbol(a);
+            var sb = GetSymbol(b);
+            if (sa is not null || sb is not null)
+            {
+                return sa is not null && SymbolEqualityComparer.Default.Equals(sa, sb)
+                    && (a is not IMemberReferenceOperation ma || ma.Instance is null or IInstanceReferenceOperation)
+                    && (b is not IMemberReferenceOperation mb || mb.Instance is null or IInstanceReferenceOperation);
+            }
+
+            return a.Syntax.IsEquivalentTo(b.Syntax, topLevel: false) || a.Syntax.ToString() == b.Syntax.ToString();
+        }
+
+        public static ISymbol? GetSymbol(IOperation operation) => Strip(operation) switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFieldReferenceOperation field => field.Field,
+            IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property,
+            _ => null,
+        };
+
+        private static IOperation Strip(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+    }
+}

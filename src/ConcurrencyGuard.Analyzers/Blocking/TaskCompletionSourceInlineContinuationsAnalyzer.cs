@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers.Blocking;
+
+/// <summary>
+/// CG6005: <c>new TaskCompletionSource(...)</c> / <c>TaskCompletionSource&lt;T&gt;</c> without
+/// <c>TaskCreationOptions.RunContinuationsAsynchronously</c>. The awaiting code then runs inline, on
+/// the thread that calls <c>SetResult</c>, inside its locks. Also catches the <c>TaskContinuationOptions</c>
+/// value passed where the constructor takes it as the <c>state</c> object (CA2247's case). Options that are
+/// not constant are left alone.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : DiagnosticAnalyzer
+{
+    public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.TaskCompletionSourceInlineContinuations,
+        title: "TaskCompletionSource without RunContinuationsAsynchronously",
+        messageFormat: "'{0}' is created without TaskCreationOptions.RunContinuationsAsynchronously: {1}",
+        DiagnosticSeverity.Info,
+        description: "Without RunContinuationsAsynchronously, the code awaiting the task runs synchronously on the thread that completes it, inside whatever lock or loop that thread is in: a stalled or deadlocked producer, and stack dives under load. Pass the option.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var tcs = types.Get("System.Threading.Tasks.TaskCompletionSource`1");
+            var tcsNonGeneric = types.Get("System.Threading.Tasks.TaskCompletionSource");
+            var creationOptions = types.Get("System.Threading.Tasks.TaskCreationOptions");
+            var continuationOptions = types.Get("System.Threading.Tasks.TaskContinuationOptions");
+            if (tcs is null || creationOptions is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => Analyze(c, tcs, tcsNonGeneric, creationOptions, continuationOptions), OperationKind.ObjectCreation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol tcs, INamedTypeSymbol? tcsNonGeneric, INamedTypeSymbol creationOptions, INamedTypeSymbol? continuationOptions)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (creation.Type is not INamedTypeSymbol type
+            || !(SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, tcs) || SymbolEqualityComparer.Default.Equals(type, tcsNonGeneric)))
+        {
+            return;
+        }
+
+        const int RunContinuationsAsynchronously = 64;
+        var reason = "the code awaiting it runs inline on the thread that completes it";
+        foreach (var argument in creation.Arguments)
+        {
+            var value = argument.Value;
+            if (SymbolEqualityComparer.Default.Equals(argument.Parameter?.Type, creationOptions))
+            {
+                if (!value.ConstantValue.HasValue || value.ConstantValue.Value is not int options)
+                {
+                    return;
+                }
+
+                if ((options & RunContinuationsAsynchronously) != 0)
+                {
+                    return;
+                }
+            }
+            else if (argument.Parameter?.Type.SpecialType == SpecialType.System_Object
+                && value is IConversionOperation { Operand: { Type: { } stateType } operand }
+                && continuationOptions is not null
+                && SymbolEqualityComparer.Default.Equals(stateType, continuationOptions))
+            {
+                reason = "the TaskContinuationOptions value is taken as the state object, not as an option";
+            }
+        }
+
+        context.Report(Rule, creation.Syntax.GetLocation(), type.Name, reason);
+    }
+}

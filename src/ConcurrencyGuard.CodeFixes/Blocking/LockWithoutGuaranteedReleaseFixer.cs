@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Blocking;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.CodeFixes.Blocking;
+
+/// <summary>
+/// Fixes CG6003 into <c>await sem.WaitAsync(ct); try { ... } finally { sem.Release(); }</c>:
+/// <list type="bullet">
+/// <item>wait inside the try: the wait (the first statement of the try) moves before it;</item>
+/// <item>no finally: the statements between the acquisition and the last release in the same block go into a
+/// <c>try</c>, and that release into its <c>finally</c>. Not offered when another release of the object sits in
+/// between (it would release twice), or a local declared in between is used after the release.</item>
+/// </list>
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockWithoutGuaranteedReleaseFixer)), Shared]
+public sealed class LockWithoutGuaranteedReleaseFixer : CodeFixProvider
+{
+    private const string EquivalenceKey = "ReleaseInFinally";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockWithoutGuaranteedRelease);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var statement = node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+            if (statement?.Parent is not BlockSyntax block
+                || !diagnostic.Properties.TryGetValue(LockWithoutGuaranteedReleaseAnalyzer.ShapeProperty, out var shape))
+            {
+                continue;
+            }
+
+            (SyntaxNode Old, SyntaxNode New)? edit = shape == LockWithoutGuaranteedReleaseAnalyzer.InsideTry
+                ? MoveOutOfTry(statement, block)
+                : WrapInTry(statement, block, model, context.CancellationToken);
+            if (edit is not { } e)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Release in a finally", ct => ReplaceAsync(context.Document, e.Old, e.New, ct), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static (SyntaxNode, SyntaxNode)? MoveOutOfTry(ExpressionStatementSyntax wait, BlockSyntax tryBlock)
+    {
+        if (tryBlock.Parent is not TryStatementSyntax tryStatement || tryBlock.Statements.IndexOf(wait) != 0 || tryStatement.Parent is not BlockSyntax outer)
+        {
+            return null;
+        }
+
+        var tryLeading = tryStatement.GetLeadingTrivia();
+        var indentation = tryLeading.Count > 0 && tryLeading[tryLeading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia)
+            ? SyntaxFactory.TriviaList(tryLeading[tryLeading.Count - 1])
+            : SyntaxFactory.TriviaList();
+        var moved = wait.WithLeadingTrivia(tryLeading);
+        var rest = tryBlock.Statements.RemoveAt(0);
+        var newTry = tryStatement.WithBlock(tryBlock.WithStatements(rest)).WithLeadingTrivia(indentation);
+        var index = outer.Statements.IndexOf(tryStatement);
+        var statements = outer.Statements.RemoveAt(index).Insert(index, newTry).Insert(index, moved);
+        return (outer, outer.WithStatements(statements).WithAdditionalAnnotations(Formatter.Annotation));
+    }
+
+    private static (SyntaxNode, SyntaxNode)? WrapInTry(ExpressionStatementSyntax acquire, BlockSyntax block, SemanticModel model, CancellationToken ct)
+    {
+        var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
+            .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
+        var semaphore = model.Compilation.GetTypeByMetadataName("System.Threading.SemaphoreSlim");
+        var monitor = model.Compilation.GetTypeByMetadataName("System.Threading.Monitor");
+        var locks = new LockWithoutGuaranteedReleaseAnalyzer.Locks(semaphore, monitor);
+        if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
+        {
+            return null;
+        }
+
+        var start = block.Statements.IndexOf(acquire);
+        var releaseIndex = -1;
+        for (var i = block.Statements.Count - 1; i > start; i--)
+        {
+            if (block.Statements[i] is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call }
+                && model.GetOperation(call, ct) is IInvocationOperation release
+                && locks.IsRelease(release, lockObject))
+            {
+                releaseIndex = i;
+                break;
+            }
+        }
+
+        if (releaseIndex < 0)
+        {
+            return null;
+        }
+
+        var wrapped = new List<StatementSyntax>();
+        for (var i = start + 1; i < releaseIndex; i++)
+        {
+            wrapped.Add(block.Statements[i]);
+        }
+
+        // Another release in between would run twice; a local declared in between and used later would go out of scope.
+        var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var statement in wrapped)
+        {
+            foreach (var call in statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
+            {
+                if (model.GetOperation(call, ct) is IInvocationOperation op && locks.IsRelease(op, lockObject))
+                {
+                    return null;
+                }
+            }
+
+            if (statement is LocalDeclarationStatementSyntax declaration)
+            {
+                foreach (var variable in declaration.Declaration.Variables)
+                {
+                    if (model.GetDeclaredSymbol(variable, ct) is { } local)
+                    {
+                        declared.Add(local);
+                    }
+                }
+            }
+        }
+
+        for (var i = releaseIndex + 1; i < block.Statements.Count && declared.Count > 0; i++)
+        {
+            foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used))
+                {
+                    return null;
+                }
+            }
+        }
+
+        var releaseStatement = block.Statements[releaseIndex];
+        var tryStatement = SyntaxFactory.TryStatement(
+                SyntaxFactory.Block(wrapped),
+                default,
+                SyntaxFactory.FinallyClause(SyntaxFactory.Block(releaseStatement.WithoutLeadingTrivia())))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var statements = block.Statements;
+        for (var i = releaseIndex; i > start; i--)
+        {
+            statements = statements.RemoveAt(i);
+        }
+
+        statements = statements.Insert(start + 1, tryStatement);
+        return (block, block.WithStatements(statements));
+    }
+
+    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
+    }
+}

@@ -1,0 +1,276 @@
+using VerifyCG6002 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Blocking.BlockingCallInAsyncMethodAnalyzer,
+    ConcurrencyGuard.CodeFixes.Blocking.BlockingCallInAsyncMethodFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Blocking;
+
+public class BlockingCallInAsyncMethodTests
+{
+    private const string Usings = "using System;\nusing System.IO;\nusing System.Net.Http;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Flags_sleep_and_sync_io_and_fixes_all_forwarding_the_token() => VerifyCG6002.FixAsync(Usings + """
+        class C
+        {
+            async Task<string> RunAsync(string path, Stream stream, byte[] buffer, SemaphoreSlim gate, HttpClient http, CancellationToken ct)
+            {
+                Thread.{|CG6002:Sleep|}(100);
+                var text = File.{|CG6002:ReadAllText|}(path);
+                var n = stream.{|CG6002:Read|}(buffer, 0, buffer.Length);
+                gate.{|CG6002:Wait|}();
+                using var reader = new StreamReader(stream);
+                var rest = reader.{|CG6002:ReadToEnd|}().Trim();
+                using var response = http.{|CG6002:Send|}(new HttpRequestMessage(HttpMethod.Get, "https://x"));
+                return text + n + rest;
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            async Task<string> RunAsync(string path, Stream stream, byte[] buffer, SemaphoreSlim gate, HttpClient http, CancellationToken ct)
+            {
+                await Task.Delay(100, ct);
+                var text = await File.ReadAllTextAsync(path, ct);
+                var n = await stream.ReadAsync(buffer, 0, buffer.Length, ct);
+                await gate.WaitAsync(ct);
+                using var reader = new StreamReader(stream);
+                var rest = (await reader.ReadToEndAsync(ct)).Trim();
+                using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://x"), ct);
+                return text + n + rest;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_in_async_lambda_and_local_function_without_token() => VerifyCG6002.FixAsync(Usings + """
+        class C
+        {
+            Func<Task> Make(string path) => async () =>
+            {
+                await Task.Yield();
+                File.{|CG6002:WriteAllText|}(path, "x");
+            };
+            void Run()
+            {
+                _ = Local();
+                async Task Local()
+                {
+                    await Task.Yield();
+                    Thread.{|CG6002:Sleep|}(TimeSpan.FromSeconds(1));
+                }
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            Func<Task> Make(string path) => async () =>
+            {
+                await Task.Yield();
+                await File.WriteAllTextAsync(path, "x");
+            };
+            void Run()
+            {
+                _ = Local();
+                async Task Local()
+                {
+                    await Task.Yield();
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Own_type_pair_and_named_token() => VerifyCG6002.FixAsync(Usings + """
+        class Repo
+        {
+            public int Save(string key, int retries = 3) => 1;
+            public Task<int> SaveAsync(string key, int retries = 3, CancellationToken cancellationToken = default) => Task.FromResult(1);
+            async Task RunAsync(CancellationToken token)
+            {
+                await Task.Yield();
+                {|CG6002:Save|}("k");
+            }
+        }
+        """, Usings + """
+        class Repo
+        {
+            public int Save(string key, int retries = 3) => 1;
+            public Task<int> SaveAsync(string key, int retries = 3, CancellationToken cancellationToken = default) => Task.FromResult(1);
+            async Task RunAsync(CancellationToken token)
+            {
+                await Task.Yield();
+                await SaveAsync("k", cancellationToken: token);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Inside_lock_is_reported_without_fix() => VerifyCG6002.NoFixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(object gate)
+            {
+                await Task.Yield();
+                lock (gate) { Thread.{|CG6002:Sleep|}(10); }
+            }
+        }
+        """);
+
+    // Spec exclusions; sonar-dotnet#9096 (MemoryStream/StringWriter overhead).
+    [Fact]
+    public Task Does_not_flag_in_memory_types_or_sync_contexts() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.Text;
+        class C
+        {
+            async Task RunAsync(MemoryStream memory, StringReader reader, byte[] buffer)
+            {
+                await Task.Yield();
+                memory.Write(buffer, 0, buffer.Length);
+                memory.Flush();
+                var line = reader.ReadLine();
+                using var writer = new StringWriter();
+                writer.Write("x");
+                writer.Flush();
+                Console.Out.WriteLine(line);
+                Thread.Sleep(0);
+            }
+            void Sync(Stream s, byte[] b)
+            {
+                s.Read(b, 0, 1);
+                Thread.Sleep(10);
+            }
+            Task NotAsync(Stream s, byte[] b)
+            {
+                s.Read(b, 0, 1);
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    // roslyn-analyzers#7420 (CA1849) and vs-threading#1003 (VSTHRD103): a sync lambda or local function inside an async method.
+    [Fact]
+    public Task Does_not_flag_sync_lambda_or_local_function_in_async_method() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.Linq;
+        class C
+        {
+            async Task RunAsync(string[] paths)
+            {
+                await Task.Yield();
+                var texts = paths.Select(p => File.ReadAllText(p)).ToList();
+                Read();
+                void Read() => File.ReadAllText(paths[0]);
+            }
+        }
+        """);
+
+    // Meziantou.Analyzer#1034, #246, #587, #613, #788: the suggested async method is the one being written.
+    [Fact]
+    public Task Does_not_flag_when_the_counterpart_is_the_enclosing_method() => VerifyCG6002.AnalyzerAsync(Usings + """
+        public sealed class B
+        {
+            public void Run() { }
+            public async Task RunAsync() { await Task.Yield(); Run(); }
+        }
+        public sealed class SyncStream : MemoryStream
+        {
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                await Task.Yield();
+                return base.Read(buffer, offset, count);
+            }
+        }
+        public interface IStore { void Save(); Task SaveAsync(); }
+        public sealed class Store : IStore
+        {
+            private readonly IStore _inner = null!;
+            public void Save() => _inner.Save();
+            public async Task SaveAsync() { await Task.Yield(); _inner.Save(); }
+        }
+        """);
+
+    // roslyn-analyzers#6684 / #6718 (CA1849), Meziantou.Analyzer#374 (MA0042), sonar-dotnet#9269 (S6966): EF Core Add/AddRange.
+    [Fact]
+    public Task Does_not_flag_EF_Core_Add_and_AddRange() => VerifyCG6002.AnalyzerAsync(Usings + """
+        namespace Microsoft.EntityFrameworkCore
+        {
+            public class DbContext
+            {
+                public object Add(object entity) => entity;
+                public ValueTask<object> AddAsync(object entity, CancellationToken cancellationToken = default) => new(entity);
+                public void AddRange(params object[] entities) { }
+                public Task AddRangeAsync(params object[] entities) => Task.CompletedTask;
+                public int SaveChanges() => 0;
+                public Task<int> SaveChangesAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
+            }
+            public class DbSet<T> where T : class
+            {
+                public object Add(T entity) => entity;
+                public ValueTask<object> AddAsync(T entity, CancellationToken cancellationToken = default) => new(entity);
+            }
+        }
+        namespace App
+        {
+            using Microsoft.EntityFrameworkCore;
+            class Order { }
+            class C
+            {
+                async Task RunAsync(DbContext db, DbSet<Order> orders, CancellationToken ct)
+                {
+                    db.Add(new Order());
+                    db.AddRange(new Order(), new Order());
+                    orders.Add(new Order());
+                    db.{|CG6002:SaveChanges|}();
+                    await db.SaveChangesAsync(ct);
+                }
+            }
+        }
+        """);
+
+    // Spec: a name match alone is not enough (JsonSerializer.Deserialize(string) has no counterpart);
+    // roslyn-analyzers#7271 (CA1849 on SemaphoreSlim.Wait(0)); Meziantou.Analyzer#591 (Moq RaiseAsync) and #1101 (TUnit That);
+    // vs-threading#1620 (NUnit Assert.That vs Assert.ThatAsync).
+    [Fact]
+    public Task Does_not_flag_without_a_matching_counterpart() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.Text.Json;
+        using System.Runtime.CompilerServices;
+        class Assertion<T> { public TaskAwaiter GetAwaiter() => Task.CompletedTask.GetAwaiter(); }
+        static class Assert
+        {
+            public static void That<T>(T actual, object constraint) { }
+            public static Task ThatAsync(Func<Task> code, object constraint) => Task.CompletedTask;
+            public static Assertion<string> That(string? value, [CallerArgumentExpression(nameof(value))] string? expression = null) => new();
+        }
+        class Mock { public void Raise(Action<object> e, EventArgs args) { } public Task RaiseAsync(Func<object, Task> e, EventArgs args) => Task.CompletedTask; }
+        class C
+        {
+            async Task RunAsync(string json, SemaphoreSlim gate, Mock mock, CancellationTokenSource cts, Timer timer)
+            {
+                await Task.Yield();
+                var value = JsonSerializer.Deserialize<int>(json);
+                if (gate.Wait(0)) { gate.Release(); }
+                Assert.That(value, new object());
+                await Assert.That("x");
+                mock.Raise(_ => { }, EventArgs.Empty);
+                cts.Cancel();
+                // StackExchange.Redis BufferedStreamWriter: completing a Pipe's writer does not block.
+                new System.IO.Pipelines.Pipe().Writer.Complete();
+                timer.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Broken_code_does_not_crash() => VerifyCG6002.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync()
+            {
+                Thread.Sleep({|CS1503:"x"|});
+                File.{|CS0117:ReadAllTextt|}("p");
+                {|CS0103:Missing|}.Read();
+                Thread.{|CG6002:Sleep|}(1{|CS1026:|}{|CS1002:|}
+            }
+        }
+        """);
+}

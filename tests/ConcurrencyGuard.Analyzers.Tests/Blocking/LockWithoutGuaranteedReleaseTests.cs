@@ -1,0 +1,305 @@
+using VerifyCG6003 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Blocking.LockWithoutGuaranteedReleaseAnalyzer,
+    ConcurrencyGuard.CodeFixes.Blocking.LockWithoutGuaranteedReleaseFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Blocking;
+
+public class LockWithoutGuaranteedReleaseTests
+{
+    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Release_not_in_finally_is_wrapped_and_fixes_all() => VerifyCG6003.FixAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly object _sync = new();
+            private int _count;
+
+            async Task RunAsync(CancellationToken ct)
+            {
+                await {|CG6003:_gate.WaitAsync(ct)|};
+                _count++;
+                await Task.Delay(1, ct);
+                _gate.Release();
+            }
+
+            void RunSync()
+            {
+                {|CG6003:_gate.Wait()|};
+                var next = _count + 1;
+                _count = next;
+                _gate.Release();
+                Console.WriteLine("done");
+            }
+
+            void Monitored()
+            {
+                {|CG6003:Monitor.Enter(_sync)|};
+                _count++;
+                Monitor.Exit(_sync);
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly object _sync = new();
+            private int _count;
+
+            async Task RunAsync(CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                try
+                {
+                    _count++;
+                    await Task.Delay(1, ct);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            void RunSync()
+            {
+                _gate.Wait();
+                try
+                {
+                    var next = _count + 1;
+                    _count = next;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                Console.WriteLine("done");
+            }
+
+            void Monitored()
+            {
+                Monitor.Enter(_sync);
+                try
+                {
+                    _count++;
+                }
+                finally
+                {
+                    Monitor.Exit(_sync);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_inside_try_moves_before_it() => VerifyCG6003.FixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(SemaphoreSlim gate, CancellationToken ct)
+            {
+                // one at a time
+                try
+                {
+                    await {|CG6003:gate.WaitAsync(ct)|}.ConfigureAwait(false);
+                    await Task.Delay(1, ct);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+            Func<Task> Lambda(SemaphoreSlim gate) => async () =>
+            {
+                try
+                {
+                    await {|CG6003:gate.WaitAsync()|};
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            };
+        }
+        """, Usings + """
+        class C
+        {
+            async Task RunAsync(SemaphoreSlim gate, CancellationToken ct)
+            {
+                // one at a time
+                await gate.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(1, ct);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+            Func<Task> Lambda(SemaphoreSlim gate) => async () =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            };
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_it_would_release_twice_or_break_scoping() => VerifyCG6003.NoFixAsync(Usings + """
+        class C
+        {
+            async Task<int> RunAsync(SemaphoreSlim gate, bool flag)
+            {
+                await {|CG6003:gate.WaitAsync()|};
+                if (flag) { gate.Release(); return 0; }
+                gate.Release();
+                return 1;
+            }
+            async Task<int> ScopeAsync(SemaphoreSlim gate)
+            {
+                await {|CG6003:gate.WaitAsync()|};
+                var x = 1;
+                gate.Release();
+                return x;
+            }
+            async Task NotFirstAsync(SemaphoreSlim gate)
+            {
+                try
+                {
+                    Console.WriteLine("before");
+                    await {|CG6003:gate.WaitAsync()|};
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+        """);
+
+    // Spec: the guaranteed shapes, the `if (await sem.WaitAsync(timeout))` form, Monitor.Enter(obj, ref taken),
+    // the AsyncLock releaser pattern, acquire and release split across methods.
+    [Fact]
+    public Task Does_not_flag_guaranteed_or_handed_on_releases() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly object _sync = new();
+
+            async Task GoodAsync(CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                try { await Task.Delay(1, ct); }
+                finally { _gate.Release(); }
+            }
+            async Task<bool> TimedAsync()
+            {
+                if (await _gate.WaitAsync(TimeSpan.FromSeconds(1)))
+                {
+                    try { return true; }
+                    finally { _gate.Release(); }
+                }
+                return false;
+            }
+            async Task<bool> EarlyOutAsync()
+            {
+                if (!await _gate.WaitAsync(100)) return false;
+                try { return true; } finally { _gate.Release(); }
+            }
+            void MonitorTaken()
+            {
+                var taken = false;
+                try { Monitor.Enter(_sync, ref taken); }
+                finally { if (taken) Monitor.Exit(_sync); }
+            }
+            public async Task<IDisposable> LockAsync()
+            {
+                await _gate.WaitAsync();
+                return new Releaser(_gate);
+            }
+            public async Task<IDisposable> LockThisAsync()
+            {
+                await _gate.WaitAsync();
+                return new OwnerReleaser(this);
+            }
+            public void Enter() => _gate.Wait();
+            public void Exit() => _gate.Release();
+            public async Task EnterOnlyAsync() { await _gate.WaitAsync(); }
+            internal void Release() => _gate.Release();
+
+            private sealed class Releaser(SemaphoreSlim gate) : IDisposable { public void Dispose() => gate.Release(); }
+            private sealed class OwnerReleaser(C owner) : IDisposable { public void Dispose() => owner.Release(); }
+        }
+        """);
+
+    // Found on rabbitmq-dotnet-client (re-acquire in finally, catch-only try before the releasing try, acquisition flag)
+    // and YARP (semaphore as a gate, release in a try inside a lock statement).
+    [Fact]
+    public Task Does_not_flag_shapes_found_in_real_code() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            async Task ReacquireAsync(CancellationToken ct)
+            {
+                _gate.Release();
+                try { await Task.Delay(1, ct); }
+                finally { await _gate.WaitAsync(ct); }
+            }
+            async Task CloseAsync(CancellationToken ct)
+            {
+                try { await _gate.WaitAsync(ct); }
+                catch { return; }
+                try { await Task.Delay(1, ct); }
+                finally { _gate.Release(); }
+            }
+            async Task TrackedAsync(CancellationToken ct)
+            {
+                var acquired = false;
+                try
+                {
+                    await _gate.WaitAsync(ct);
+                    acquired = true;
+                }
+                finally
+                {
+                    if (acquired) { _gate.Release(); }
+                }
+            }
+            async Task ReadyAsync(CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                _gate.Release();
+            }
+            void Update(SemaphoreSlim updateLock)
+            {
+                updateLock.Wait();
+                lock (updateLock)
+                {
+                    try { Console.WriteLine(); }
+                    finally { updateLock.Release(); }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Broken_code_does_not_crash() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(SemaphoreSlim gate)
+            {
+                await gate.WaitAsync({|CS1503:"x"|});
+                {|CS0103:other|}.Wait();
+                try { await {|CG6003:gate.WaitAsync()|}; }
+                finally { gate.Release({|CS1026:{|CS1002:}|}|}
+            }
+        }
+        """);
+}

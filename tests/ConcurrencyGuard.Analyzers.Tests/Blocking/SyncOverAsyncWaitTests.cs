@@ -1,0 +1,308 @@
+using VerifyCG6001 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Blocking.SyncOverAsyncWaitAnalyzer,
+    ConcurrencyGuard.CodeFixes.Blocking.SyncOverAsyncWaitFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Blocking;
+
+public class SyncOverAsyncWaitTests
+{
+    private const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.Linq;\nusing System.Net.Http;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Flags_waits_in_async_code_and_fixes_all_to_await() => VerifyCG6001.FixAsync(Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            Task SaveAsync() => Task.Delay(1);
+            async Task<int> RunAsync(HttpClient http)
+            {
+                var a = ComputeAsync().{|CG6001:Result|};
+                SaveAsync().{|CG6001:Wait|}();
+                var b = ComputeAsync().ConfigureAwait(false).GetAwaiter().{|CG6001:GetResult|}();
+                var s = http.GetStringAsync("https://x").{|CG6001:Result|}.Trim();
+                Task.{|CG6001:WaitAll|}(SaveAsync(), SaveAsync());
+                return a + b + s.Length;
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            Task SaveAsync() => Task.Delay(1);
+            async Task<int> RunAsync(HttpClient http)
+            {
+                var a = await ComputeAsync();
+                await SaveAsync();
+                var b = await ComputeAsync().ConfigureAwait(false);
+                var s = (await http.GetStringAsync("https://x")).Trim();
+                await Task.WhenAll(SaveAsync(), SaveAsync());
+                return a + b + s.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_in_sync_code_lambdas_and_local_functions_without_fix() => VerifyCG6001.NoFixAsync(Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            int Get() => ComputeAsync().{|CG6001:Result|};
+            void Run()
+            {
+                Func<int> f = () => ComputeAsync().GetAwaiter().{|CG6001:GetResult|}();
+                Local();
+                void Local() => ComputeAsync().{|CG6001:Wait|}();
+                Task.{|CG6001:WaitAny|}(ComputeAsync(), ComputeAsync());
+            }
+            async Task InLockAsync(object gate)
+            {
+                await Task.Yield();
+                lock (gate) { ComputeAsync().{|CG6001:Wait|}(); }
+            }
+            async Task WithTimeoutAsync(CancellationToken ct)
+            {
+                await Task.Yield();
+                ComputeAsync().{|CG6001:Wait|}(ct);
+                ComputeAsync().{|CG6001:Wait|}(TimeSpan.FromSeconds(1));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_task_not_awaited_on_every_path() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            async Task<int> RunAsync(bool flag)
+            {
+                var t = ComputeAsync();
+                if (flag) { await t; }
+                var u = ComputeAsync();
+                await u;
+                u = ComputeAsync();
+                var v = ComputeAsync();
+                if (!v.IsCompleted) { Console.WriteLine("slow"); }
+                return t.{|CG6001:Result|} + u.{|CG6001:Result|} + v.{|CG6001:Result|};
+            }
+        }
+        """);
+
+    // vs-threading#693 (VSTHRD002), vs-threading#541 (VSTHRD103), sonar-dotnet#3452 (S4462): .Result after await Task.WhenAll.
+    [Fact]
+    public Task Does_not_flag_after_WhenAll_or_await() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            Task<int> _cached = Task.Run(() => 2);
+            async Task<int> RunAsync()
+            {
+                var t1 = ComputeAsync();
+                var t2 = ComputeAsync();
+                await Task.WhenAll(t1, t2).ConfigureAwait(false);
+                var sum = t1.Result + t2.GetAwaiter().GetResult();
+                var t3 = ComputeAsync();
+                await t3;
+                sum += t3.Result;
+                await _cached;
+                sum += _cached.Result;
+                var t4 = ComputeAsync();
+                await Task.WhenAll(new[] { t4 });
+                sum += t4.Result;
+                return sum;
+            }
+            async Task<int[]> CollectionAsync()
+            {
+                var tasks = new List<Task<int>> { ComputeAsync(), ComputeAsync() };
+                await Task.WhenAll(tasks);
+                var first = tasks[0].Result;
+                foreach (var t in tasks) { first += t.Result; }
+                return tasks.Select(t => t.Result).ToArray();
+            }
+            async Task<int> LaterLambdaAsync()
+            {
+                var t = ComputeAsync();
+                await t;
+                Func<int> read = () => t.Result;
+                return read();
+            }
+        }
+        """);
+
+    // vs-threading#301 / #698 (VSTHRD002), vs-threading#680 (VSTHRD103), SharpSource#373 (Polly, Dapper, Quartz patterns).
+    [Fact]
+    public Task Does_not_flag_when_guarded_by_completion_checks() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            int G(ValueTask<int> t)
+            {
+                if (t.IsCompleted) return t.Result;
+                if (t.IsCompletedSuccessfully) return t.Result;
+                return 1;
+            }
+            int H(Task<int> task) => task.IsCompleted ? task.Result : -1;
+            object? Dapper(Task<object> task)
+            {
+                if (task.Status == TaskStatus.RanToCompletion)
+                    return task.Result;
+                return null;
+            }
+            bool Quartz(Task<bool> isDbNullTask) => isDbNullTask.IsCompleted && isDbNullTask.Result;
+            bool Negated(Task<bool> t) => !t.IsCompletedSuccessfully || t.Result;
+            async Task<int> Issue301Async(Task<int> task)
+            {
+                if (!task.IsCompleted)
+                    await task.ConfigureAwait(false);
+                return task.Result;
+            }
+            int EarlyExit(Task<int> task)
+            {
+                if (!task.IsCompleted) { throw new InvalidOperationException(); }
+                return task.Result;
+            }
+            void Faulted(Task task)
+            {
+                if (task.IsFaulted) { task.Wait(); }
+            }
+        }
+        """);
+
+    // vs-threading#217 (VSTHRD002) and sonar-dotnet#2413 (S4462): the antecedent inside its own continuation.
+    [Fact]
+    public Task Does_not_flag_antecedent_in_its_continuation_or_completed_tasks() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task<int> ComputeAsync() => Task.Run(() => 1);
+            Task<int> Continue(Task<int> task) => task.ContinueWith(t => t.Result + 1);
+            Task<int> All(Task<int> a, Task<int> b) => Task.WhenAll(a, b).ContinueWith(_ => a.Result + b.Result);
+            Task<int> Factory(Task<int>[] tasks) => Task.Factory.ContinueWhenAll(tasks, done => done[0].Result);
+            int Completed()
+            {
+                var fromResult = Task.FromResult(1);
+                Task.CompletedTask.Wait();
+                Task.FromResult(2).GetAwaiter().GetResult();
+                new ValueTask<int>(3).GetAwaiter().GetResult();
+                return fromResult.Result + ValueTask.FromResult(4).Result;
+            }
+            async Task<int> WhenAnyAsync(Task<int> work, CancellationToken ct)
+            {
+                var done = await Task.WhenAny(work, ComputeAsync());
+                var first = done.Result;
+                if (await Task.WhenAny(work, Task.Delay(1000, ct)) == work)
+                {
+                    return work.Result + first;
+                }
+                return -1;
+            }
+            void Poll(Task<int> task, Task[] all)
+            {
+                task.Wait(0);
+                task.Wait(TimeSpan.Zero);
+                Task.WaitAll(all, 0);
+            }
+        }
+        """);
+
+    // Found on StackExchange.Redis (ConnectionMultiplexer, TaskExtensions, ExportConfiguration): a successful timed wait,
+    // status dispatch in a continuation, a switch on the status.
+    [Fact]
+    public Task Does_not_flag_after_a_successful_timed_wait_or_status_dispatch() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            T Wait<T>(Task<T> task, int timeout)
+            {
+                try
+                {
+                    if (!task.{|CG6001:Wait|}(timeout))
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+                catch (AggregateException aex)
+                {
+                    throw aex.InnerExceptions[0];
+                }
+                return task.Result;
+            }
+            bool Connect(Task<bool> task)
+            {
+                if (task.{|CG6001:Wait|}(1000))
+                {
+                    if (!task.Result) return false;
+                }
+                return true;
+            }
+            void Forward<T>(Task<T> task, TaskCompletionSource<T> tcs) => task.ContinueWith(static (t, state) =>
+            {
+                var source = (TaskCompletionSource<T>)state!;
+                if (t.IsCanceled) source.TrySetCanceled();
+                else if (t.IsFaulted) source.TrySetException(t.Exception!);
+                else source.TrySetResult(t.Result);
+            }, tcs);
+            void Dispatch<T>(Task<T> attempt, TaskCompletionSource<T> tcs)
+            {
+                if (attempt.IsCanceled) tcs.TrySetCanceled();
+                else if (attempt.IsFaulted) tcs.TrySetException(attempt.Exception!.InnerExceptions);
+                else tcs.TrySetResult(attempt.GetAwaiter().GetResult());
+            }
+            object? Export(Task task)
+            {
+                TaskStatus status = task.Status;
+                switch (status)
+                {
+                    case TaskStatus.RanToCompletion:
+                        return ((Task<int>)task).Result;
+                }
+                return null;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_timed_wait_whose_result_is_ignored_does_not_complete_the_task() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            int Get(Task<int> task)
+            {
+                task.{|CG6001:Wait|}(100);
+                return task.{|CG6001:Result|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_in_Main() => VerifyCG6001.AnalyzerAsync(Usings + """
+        static class Program
+        {
+            static Task<int> ComputeAsync() => Task.Run(() => 1);
+            static void Main() => Console.WriteLine(ComputeAsync().Result + ComputeAsync().GetAwaiter().GetResult());
+        }
+        """);
+
+    [Fact]
+    public Task WaitAny_as_expression_and_WaitAll_with_timeout_get_no_fix() => VerifyCG6001.NoFixAsync(Usings + """
+        class C
+        {
+            async Task<int> RunAsync(Task a, Task b, TimeSpan timeout)
+            {
+                await Task.Yield();
+                var index = Task.{|CG6001:WaitAny|}(a, b);
+                Task.{|CG6001:WaitAll|}(new[] { a, b }, timeout);
+                return index;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Broken_code_does_not_crash() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task<int> RunAsync()
+            {
+                var t = {|CS0103:Missing|}();
+                await {|CS0103:Unknown|};
+                return t.Result{|CS1002:|}
+            }
+            int M(Task<int> t) => t.{|CS1001:|}{|CS1002:|}
+        }
+        """);
+}
