@@ -801,6 +801,8 @@ public sealed class DeferredCode
                     return declarator.Symbol;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when ReferenceEquals(assignment.Value, current):
                     return local.Local;
+                case ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation array } } element when ReferenceEquals(element.Value, current):
+                    return array.Local; // tasks[i] = Task.Run(...); ... Task.WhenAll(tasks).Wait();
                 case IArgumentOperation { Parent: IInvocationOperation { Instance: ILocalReferenceOperation list, TargetMethod.Name: "Add" } }:
                     return list.Local;
                 default:

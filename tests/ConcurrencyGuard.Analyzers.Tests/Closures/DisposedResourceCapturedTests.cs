@@ -95,6 +95,13 @@ public class DisposedResourceCapturedTests
                     batch.Add(Task.Run(() => connection.ExecuteAsync("c")));
                     await Task.WhenAll(batch);
                     Task.Run(() => connection.Count(1)).Wait();
+                    var slots = new Task[2];
+                    for (var i = 0; i < slots.Length; i++)
+                    {
+                        var ix = i;
+                        slots[ix] = Task.Run(() => connection.Count(ix));
+                    }
+                    Task.WhenAll(slots).Wait();
                 }
                 await using var other = new Connection();
                 var counts = items.Select(x => other.Count(x)).ToList();
