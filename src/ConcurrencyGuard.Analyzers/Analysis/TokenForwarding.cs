@@ -112,6 +112,15 @@ public static class TokenForwarding
                 return false;
             }
 
+            // f(x, later: true) names an argument past the token: the token was skipped on purpose.
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter!.Ordinal > parameter.Ordinal)
+                {
+                    return false;
+                }
+            }
+
             var position = PositionalIndex(syntax, parameter.Ordinal - offset, omittedBefore);
             missing = new MissingToken(MissingTokenKind.OptionalParameter, method, parameter, position);
             return true;

@@ -61,7 +61,7 @@ public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
         }
 
         var sourceType = types.Get(WellKnownTypeNames.CancellationTokenSource);
-        if (condition is not null && !IsConstantTrue(condition) && !IsFlagCondition(condition)
+        if (condition is not null && !IsConstantTrue(condition) && (!IsFlagCondition(condition) || AssignsConditionLocal(context.Operation, condition))
             || !Waits(context.Operation, types)
             || UsesToken(context.Operation, types, sourceType))
         {
@@ -75,6 +75,34 @@ public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(Rule, keyword.GetLocation(), scope.ToProperties(), keyword.ValueText, scope.DisplayText));
+    }
+
+    /// <summary><c>do { ... found = ...; } while (!found)</c>: a local set by the body is data, not a stop signal.</summary>
+    private static bool AssignsConditionLocal(IOperation loop, IOperation condition)
+    {
+        var locals = new System.Collections.Generic.HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var reference in condition.DescendantsAndSelf())
+        {
+            if (reference is ILocalReferenceOperation local)
+            {
+                locals.Add(local.Local);
+            }
+        }
+
+        if (locals.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var operation in ((ILoopOperation)loop).Body.DescendantsAndSelf())
+        {
+            if (operation is IAssignmentOperation { Target: ILocalReferenceOperation target } && locals.Contains(target.Local))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsConstantTrue(IOperation condition) => condition.ConstantValue is { HasValue: true, Value: true };

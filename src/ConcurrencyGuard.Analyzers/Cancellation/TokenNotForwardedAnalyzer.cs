@@ -44,7 +44,9 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeInvocation(OperationAnalysisContext context, WellKnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing) || TokenInScope.IsInCleanupCode(invocation))
+        if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
+            || TokenInScope.IsInCleanupCode(invocation)
+            || TokenInScope.HasExplainingComment(invocation))
         {
             return;
         }
@@ -70,7 +72,8 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         if (context.Operation is not IForEachLoopOperation { IsAsynchronous: true } loop
             || loop.Syntax is not CommonForEachStatementSyntax syntax
             || !TokenForwarding.IsEnumeratedWithoutToken(loop, types)
-            || TokenInScope.IsInCleanupCode(loop))
+            || TokenInScope.IsInCleanupCode(loop)
+            || TokenInScope.HasExplainingComment(loop))
         {
             return;
         }

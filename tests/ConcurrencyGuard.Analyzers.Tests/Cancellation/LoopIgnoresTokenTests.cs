@@ -204,6 +204,22 @@ public class LoopIgnoresTokenTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_flag_local_set_by_the_body_found_in_npgsql() => VerifyCG2003.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task<int> ReadMoreAsync() => Task.FromResult(0);
+            async Task RunAsync(CancellationToken ct)
+            {
+                bool foundTerminator;
+                do
+                {
+                    foundTerminator = await ReadMoreAsync() == 0;
+                } while (!foundTerminator);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Does_not_flag_loops_that_do_not_wait_or_have_no_token_in_scope() => VerifyCG2003.AnalyzerAsync(Usings + """
         class C
         {

@@ -102,6 +102,20 @@ public class NoneTokenPassedTests
         """);
 
     [Fact]
+    public Task Does_not_flag_None_explained_by_a_comment_found_in_npgsql() => VerifyCG2002.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task WriteAsync(bool flush, CancellationToken ct) => Task.CompletedTask;
+            async Task RunAsync(CancellationToken cancellationToken)
+            {
+                // We cannot pass a token here, as we'll cancel a non-send query
+                await WriteAsync(true, CancellationToken.None);
+                await WriteAsync(false, CancellationToken.None); // cancellation happens through the read
+            }
+        }
+        """);
+
+    [Fact]
     public Task Does_not_flag_default_parameter_values_or_optional_arguments_left_out() => VerifyCG2002.AnalyzerAsync(Usings + """
         class C
         {

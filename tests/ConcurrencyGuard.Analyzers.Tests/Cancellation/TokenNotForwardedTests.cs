@@ -547,6 +547,24 @@ public class TokenNotForwardedTests
         """);
 
     [Fact]
+    public Task Does_not_flag_documented_or_deliberately_skipped_tokens_found_in_npgsql() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class Connector
+        {
+            public IDisposable StartUserAction(int state, CancellationToken cancellationToken = default, bool attemptPgCancellation = true) => null!;
+        }
+        class C
+        {
+            async Task RunAsync(Connector connector, CancellationToken cancellationToken)
+            {
+                // no point in passing a cancellationToken here, as we register the cancellation in the Init method
+                using var action = connector.StartUserAction(1);
+                using var other = connector.StartUserAction(2, attemptPgCancellation: false);
+                await Task.Delay(1); // the token is observed by the connector
+            }
+        }
+        """);
+
+    [Fact]
     public Task Does_not_treat_nullable_token_parameters_as_in_scope() => VerifyCG2001.AnalyzerAsync(Usings + """
         class C
         {
