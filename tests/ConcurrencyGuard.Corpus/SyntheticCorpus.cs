@@ -676,6 +676,13 @@ public static class SyntheticCorpus
                 await Task.Run(async () => await Task.Delay(10));
             }
 
+            public async Task PublishAllAsync(List<Item> items)
+            {
+                items.ForEach(async item => await Util.SendAsync(item.Id));
+                Parallel.ForEach(items, async item => await Util.SendAsync(item.Id));
+                await Task.Yield();
+            }
+
             public Task<int> Pass() => Util.ComputeAsync({{r.Next(1, 100)}});
         }
 

@@ -17,9 +17,39 @@ public static class CatchAll
             return body is not null;
         }
 
+        var tries = 0;
         foreach (var statement in body.Statements)
         {
+            if (tries == 0 && IsHarmlessDeclaration(statement))
+            {
+                continue;
+            }
+
             if (statement is not TryStatementSyntax tryStatement || !HasCatchAllClause(tryStatement, model, types))
+            {
+                return false;
+            }
+
+            tries++;
+        }
+
+        return tries > 0;
+    }
+
+    /// <summary>
+    /// <c>bool lockTaken = false;</c> before the try: a local declaration whose initializers are literals or
+    /// <c>default</c> cannot throw, so it does not let an exception escape.
+    /// </summary>
+    private static bool IsHarmlessDeclaration(StatementSyntax statement)
+    {
+        if (statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, AwaitKeyword.RawKind: 0 } declaration)
+        {
+            return false;
+        }
+
+        foreach (var variable in declaration.Declaration.Variables)
+        {
+            if (variable.Initializer is not null && variable.Initializer.Value is not (LiteralExpressionSyntax or DefaultExpressionSyntax))
             {
                 return false;
             }
@@ -50,5 +80,53 @@ public static class CatchAll
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <see cref="IsBodyWrapped"/> without a semantic model, for bodies in other syntax trees: a catch
+    /// clause catches everything when it has no filter and no type, or its type is written
+    /// <c>Exception</c> / <c>System.Exception</c> / <c>global::System.Exception</c>.
+    /// </summary>
+    public static bool IsBodyWrappedSyntactically(BlockSyntax? body)
+    {
+        if (body is null || body.Statements.Count == 0)
+        {
+            return body is not null;
+        }
+
+        var tries = 0;
+        foreach (var statement in body.Statements)
+        {
+            if (tries == 0 && IsHarmlessDeclaration(statement))
+            {
+                continue;
+            }
+
+            if (statement is not TryStatementSyntax tryStatement)
+            {
+                return false;
+            }
+
+            tries++;
+
+            var catchesAll = false;
+            foreach (var clause in tryStatement.Catches)
+            {
+                if (clause.Filter is null
+                    && (clause.Declaration is null
+                        || clause.Declaration.Type.ToString() is "Exception" or "System.Exception" or "global::System.Exception"))
+                {
+                    catchesAll = true;
+                    break;
+                }
+            }
+
+            if (!catchesAll)
+            {
+                return false;
+            }
+        }
+
+        return tries > 0;
     }
 }

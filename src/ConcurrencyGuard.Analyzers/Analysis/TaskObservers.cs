@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -71,5 +72,64 @@ public static class TaskObservers
         var isTaskType = SymbolEqualityComparer.Default.Equals(containing, types.Task)
             || SymbolEqualityComparer.Default.Equals(containing, types.ValueTask);
         return isTaskType && method.Name is "FromResult" or "FromException" or "FromCanceled";
+    }
+
+    /// <summary>
+    /// <c>task.ContinueWith(...)</c> that observes the antecedent's failure: the continuation reads its
+    /// <c>Exception</c> or <c>Result</c>, waits for or awaits it (<c>Wait()</c>, <c>GetAwaiter()</c>, <c>await</c>),
+    /// or the call passes <c>TaskContinuationOptions.OnlyOnFaulted</c> (the continuation is a failure handler).
+    /// </summary>
+    public static bool IsObservingContinuation(IInvocationOperation invocation, WellKnownTypes types)
+    {
+        if (invocation.TargetMethod.Name != "ContinueWith")
+        {
+            return false;
+        }
+
+        var containing = invocation.TargetMethod.ContainingType?.OriginalDefinition;
+        if (!SymbolEqualityComparer.Default.Equals(containing, types.Task) && !SymbolEqualityComparer.Default.Equals(containing, types.TaskOfT))
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            // TaskContinuationOptions.OnlyOnFaulted = 0x50000 (NotOnRanToCompletion | NotOnCanceled).
+            if (argument.Parameter?.Type.Name == "TaskContinuationOptions"
+                && argument.Value.ConstantValue is { HasValue: true, Value: int options }
+                && (options & 0x50000) == 0x50000)
+            {
+                return true;
+            }
+
+            if (DeferredCode.GetFunction(argument.Value) is IAnonymousFunctionOperation { Symbol.Parameters.Length: > 0 } lambda
+                && ReadsFailure(lambda, lambda.Symbol.Parameters[0]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReadsFailure(IAnonymousFunctionOperation lambda, IParameterSymbol antecedent)
+    {
+        foreach (var op in lambda.Body.Descendants())
+        {
+            if (op is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter, antecedent))
+            {
+                continue;
+            }
+
+            switch (reference.Parent)
+            {
+                case IPropertyReferenceOperation { Property.Name: "Exception" or "Result" }:
+                case IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" }:
+                case IAwaitOperation:
+                    return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,0 +1,214 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace ConcurrencyGuard.CodeFixes.Tasks;
+
+/// <summary>
+/// Fixes CG1004 where the void delegate comes from a loop API, in an async function, when the call is a statement:
+/// <list type="bullet">
+/// <item><c>list.ForEach(async x =&gt; body);</c> (List&lt;T&gt;.ForEach) becomes <c>foreach (var x in list) { body }</c> with
+/// the lambda's <c>return;</c> turned into <c>continue;</c> (no fix when a return sits inside a loop of the lambda, or
+/// when a name the body declares is already taken outside). The items now run one after another.</item>
+/// <item><c>Parallel.ForEach(source, [options,] async x =&gt; body);</c> becomes
+/// <c>await Parallel.ForEachAsync(source, [options,] async (x, ct) =&gt; body);</c> (IEnumerable sources only).</item>
+/// </list>
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AsyncLambdaToVoidDelegateFixer)), Shared]
+public sealed class AsyncLambdaToVoidDelegateFixer : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.AsyncLambdaToVoidDelegate);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            if (node.FirstAncestorOrSelf<LambdaExpressionSyntax>() is not { } lambda
+                || lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument
+                || invocation.Parent is not ExpressionStatementSyntax statement
+                || model.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method
+                || !FixHelpers.CanAwaitAt(statement, model, context.CancellationToken))
+            {
+                continue;
+            }
+
+            var parameter = SingleParameter(lambda);
+            if (parameter is null)
+            {
+                continue;
+            }
+
+            if (method.Name == "ForEach" && method.ContainingType.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.List<T>"
+                && invocation.Expression is MemberAccessExpressionSyntax { Expression: { } list }
+                && CanInline(lambda, parameter, statement, model, context.CancellationToken))
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Use foreach with await", ct => ToForeachAsync(context.Document, statement, list, lambda, parameter, ct), equivalenceKey: "Foreach"),
+                    diagnostic);
+            }
+            else if (method.Name == "ForEach" && method.ContainingType.ToDisplayString() == "System.Threading.Tasks.Parallel"
+                && (method.Parameters.Length == 2 || method.Parameters.Length == 3 && method.Parameters[1].Type.Name == "ParallelOptions")
+                && method.Parameters[0].Type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
+                && method.Parameters[method.Parameters.Length - 1].Type is INamedTypeSymbol { DelegateInvokeMethod.Parameters.Length: 1 }
+                && argument == invocation.ArgumentList.Arguments.Last()
+                && argument.NameColon is null
+                && method.ContainingType.GetMembers("ForEachAsync").Any()
+                && invocation.Expression is MemberAccessExpressionSyntax)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Use await Parallel.ForEachAsync", ct => ToForEachAsync(context.Document, statement, invocation, lambda, parameter, ct), equivalenceKey: "ForEachAsync"),
+                    diagnostic);
+            }
+        }
+    }
+
+    private static ParameterSyntax? SingleParameter(LambdaExpressionSyntax lambda) => lambda switch
+    {
+        SimpleLambdaExpressionSyntax simple => simple.Parameter,
+        ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: 1 } parenthesized => parenthesized.ParameterList.Parameters[0],
+        _ => null,
+    };
+
+    /// <summary>The body can move into a foreach: returns are not inside a loop of the lambda, and no name it declares is taken outside.</summary>
+    private static bool CanInline(LambdaExpressionSyntax lambda, ParameterSyntax parameter, StatementSyntax statement, SemanticModel model, CancellationToken ct)
+    {
+        if (lambda.Modifiers.Any(SyntaxKind.StaticKeyword))
+        {
+            return false;
+        }
+
+        var names = new List<string> { parameter.Identifier.ValueText };
+        foreach (var node in OwnNodes(lambda.Body))
+        {
+            switch (node)
+            {
+                case ReturnStatementSyntax ret:
+                    if (ret.Expression is not null || ret.Ancestors().TakeWhile(a => a != lambda).Any(a => a is ForStatementSyntax or ForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case VariableDeclaratorSyntax declarator:
+                    names.Add(declarator.Identifier.ValueText);
+                    break;
+                case SingleVariableDesignationSyntax designation:
+                    names.Add(designation.Identifier.ValueText);
+                    break;
+                case ForEachStatementSyntax forEach:
+                    names.Add(forEach.Identifier.ValueText);
+                    break;
+                case CatchDeclarationSyntax { Identifier.RawKind: not 0 } catchDeclaration:
+                    names.Add(catchDeclaration.Identifier.ValueText);
+                    break;
+            }
+        }
+
+        foreach (var name in names)
+        {
+            if (name != "_" && model.LookupSymbols(statement.SpanStart, name: name).Any(s => s is ILocalSymbol or IParameterSymbol or IRangeVariableSymbol))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Nodes of the body, not descending into nested functions.</summary>
+    private static IEnumerable<SyntaxNode> OwnNodes(SyntaxNode body) =>
+        body.DescendantNodesAndSelf(n => n == body || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax));
+
+    private static async Task<Document> ToForeachAsync(Document document, ExpressionStatementSyntax statement, ExpressionSyntax list, LambdaExpressionSyntax lambda, ParameterSyntax parameter, CancellationToken ct)
+    {
+        var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
+        BlockSyntax body;
+        if (lambda.Body is BlockSyntax block)
+        {
+            var returns = OwnNodes(block).OfType<ReturnStatementSyntax>().ToList();
+            body = block.ReplaceNodes(returns, (old, _) => SyntaxFactory.ContinueStatement().WithTriviaFrom(old));
+        }
+        else
+        {
+            var expression = (ExpressionSyntax)lambda.Body;
+            body = SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(expression.WithoutTrivia()));
+        }
+
+        var type = parameter.Type ?? SyntaxFactory.IdentifierName("var");
+        var loop = SyntaxFactory.ForEachStatement(
+                type.WithoutTrivia(),
+                parameter.Identifier.WithoutTrivia(),
+                list.WithoutTrivia(),
+                body.WithoutTrivia())
+            .WithTriviaFrom(statement)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        editor.ReplaceNode(statement, loop);
+        return editor.GetChangedDocument();
+    }
+
+    private static async Task<Document> ToForEachAsync(Document document, ExpressionStatementSyntax statement, InvocationExpressionSyntax invocation, LambdaExpressionSyntax lambda, ParameterSyntax parameter, CancellationToken ct)
+    {
+        var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
+        var model = editor.SemanticModel;
+        var tokenName = FreeName(model, lambda, "ct", "cancellationToken", "token");
+        var tokenParameter = SyntaxFactory.Parameter(SyntaxFactory.Identifier(tokenName));
+        if (parameter.Type is not null)
+        {
+            tokenParameter = tokenParameter.WithType(SyntaxFactory.ParseTypeName("global::System.Threading.CancellationToken").WithAdditionalAnnotations(Simplifier.Annotation));
+        }
+
+        var parameters = SyntaxFactory.ParameterList(SyntaxFactory.SeparatedList(new[] { parameter.WithoutTrivia(), tokenParameter }));
+        var newLambda = SyntaxFactory.ParenthesizedLambdaExpression(lambda.AsyncKeyword, parameters, lambda.ArrowToken, lambda.Block, lambda.ExpressionBody)
+            .WithTriviaFrom(lambda);
+        var access = (MemberAccessExpressionSyntax)invocation.Expression;
+        var newInvocation = invocation
+            .ReplaceNode(lambda, newLambda)
+            .WithExpression(access.WithName(SyntaxFactory.IdentifierName("ForEachAsync").WithTriviaFrom(access.Name)));
+        var awaited = SyntaxFactory.AwaitExpression(newInvocation.WithoutLeadingTrivia()).WithLeadingTrivia(invocation.GetLeadingTrivia());
+        editor.ReplaceNode(invocation, awaited);
+        return editor.GetChangedDocument();
+    }
+
+    private static string FreeName(SemanticModel model, LambdaExpressionSyntax lambda, params string[] candidates)
+    {
+        var inside = new HashSet<string>(lambda.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+        foreach (var name in candidates)
+        {
+            if (!inside.Contains(name) && model.LookupSymbols(lambda.SpanStart, name: name).IsEmpty)
+            {
+                return name;
+            }
+        }
+
+        for (var i = 1; ; i++)
+        {
+            var name = "ct" + i;
+            if (!inside.Contains(name) && model.LookupSymbols(lambda.SpanStart, name: name).IsEmpty)
+            {
+                return name;
+            }
+        }
+    }
+}

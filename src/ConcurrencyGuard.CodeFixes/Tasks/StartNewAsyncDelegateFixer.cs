@@ -1,0 +1,109 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ConcurrencyGuard.Analyzers;
+using ConcurrencyGuard.Analyzers.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+
+namespace ConcurrencyGuard.CodeFixes.Tasks;
+
+/// <summary>
+/// Fixes CG1006: <c>Task.Factory.StartNew(async ...)</c> becomes <c>Task.Run(async ...)</c> (only when the
+/// call passes nothing Task.Run cannot express: no state, no options but DenyChildAttach, no scheduler but
+/// TaskScheduler.Default), or gets <c>.Unwrap()</c>. Both change the result from <c>Task&lt;Task&gt;</c> to
+/// <c>Task</c>, so the analyzer offers them only where that keeps the code compiling.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StartNewAsyncDelegateFixer)), Shared]
+public sealed class StartNewAsyncDelegateFixer : CodeFixProvider
+{
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.StartNewAsyncDelegate);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUnwrapProperty))
+            {
+                continue;
+            }
+
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Expression: MemberAccessExpressionSyntax access } invocation
+                || invocation.Expression.Span != diagnostic.Location.SourceSpan)
+            {
+                continue;
+            }
+
+            if (diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUseTaskRunProperty)
+                && access.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Factory" })
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Use Task.Run", ct => UseTaskRunAsync(context.Document, invocation, ct), equivalenceKey: "TaskRun"),
+                    diagnostic);
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Call Unwrap()", ct => UnwrapAsync(context.Document, invocation, ct), equivalenceKey: "Unwrap"),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Document> UseTaskRunAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken ct)
+    {
+        var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
+        var access = (MemberAccessExpressionSyntax)invocation.Expression;
+        var factory = (MemberAccessExpressionSyntax)access.Expression;
+        var run = access.WithExpression(factory.Expression).WithName(SyntaxFactory.IdentifierName("Run").WithTriviaFrom(access.Name));
+
+        // Keep the delegate and the token; the options and scheduler are what Task.Run already does.
+        var kept = SyntaxFactory.SeparatedList<ArgumentSyntax>();
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            var type = editor.SemanticModel.GetTypeInfo(argument.Expression, ct).ConvertedType;
+            if (type?.Name is "TaskCreationOptions" or "TaskScheduler")
+            {
+                continue;
+            }
+
+            kept = kept.Add(argument);
+        }
+
+        var replacement = invocation
+            .WithExpression(run)
+            .WithArgumentList(invocation.ArgumentList.WithArguments(kept));
+        editor.ReplaceNode(invocation, replacement);
+        return editor.GetChangedDocument();
+    }
+
+    private static async Task<Document> UnwrapAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken ct)
+    {
+        var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
+        var model = editor.SemanticModel;
+        var unwrapped = SyntaxFactory.InvocationExpression(
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, invocation.WithoutTrailingTrivia(), SyntaxFactory.IdentifierName("Unwrap")))
+            .WithTrailingTrivia(invocation.GetTrailingTrivia());
+        editor.ReplaceNode(invocation, unwrapped);
+        var changed = editor.GetChangedDocument();
+
+        // Unwrap is an extension method of System.Threading.Tasks.TaskExtensions.
+        var nested = model.GetTypeInfo(invocation, ct).Type;
+        var visible = nested is not null
+            && model.LookupSymbols(invocation.SpanStart, nested, "Unwrap", includeReducedExtensionMethods: true).Any();
+        return visible ? changed : await FixHelpers.AddUsingAsync(changed, "System.Threading.Tasks", ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,290 @@
+using VerifyCG1002 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Tasks.DiscardedTaskAnalyzer,
+    ConcurrencyGuard.CodeFixes.Tasks.DiscardedTaskFixer>;
+
+namespace ConcurrencyGuard.Analyzers.Tests.Tasks;
+
+public class DiscardedTaskTests
+{
+    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
+
+    [Fact]
+    public Task Flags_discarded_calls_in_methods_lambdas_and_local_functions() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            ValueTask<int> CountAsync() => new(1);
+            async Task HandleAsync(Client? client, Task t)
+            {
+                {|CG1002:_ = SaveAsync()|};
+                {|CG1002:_ = CountAsync()|};
+                {|CG1002:_ = client?.SendAsync()|};
+                {|CG1002:_ = SaveAsync().ConfigureAwait(false)|};
+                {|CG1002:_ = Task.Run(() => SaveAsync())|};
+                {|CG1002:_ = t.ContinueWith(_ => Console.WriteLine("done"))|};
+                Action a = () => {|CG1002:_ = SaveAsync()|};
+                void Local() { {|CG1002:_ = SaveAsync()|}; }
+                Local();
+                a();
+                await Task.Yield();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_observing_continuations_and_forget_helpers() => VerifyCG1002.AnalyzerAsync(Usings + """
+        static class Ext { public static Task LogOnFailure(this Task t) => t; }
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Log(Exception? e) { }
+            void Handle()
+            {
+                _ = SaveAsync().ContinueWith(t => Log(t.Exception), TaskScheduler.Default);
+                _ = SaveAsync().ContinueWith(t => { if (t.IsFaulted) Log(t.Exception); }, TaskScheduler.Default);
+                _ = SaveAsync().ContinueWith(Observe, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                _ = SaveAsync().ContinueWith(t => t.Wait(), TaskScheduler.Default);
+                _ = SaveAsync().LogOnFailure();
+            }
+
+            void Observe(Task t) { }
+        }
+        """, "concurrency_guard.fire_and_forget_methods = LogOnFailure\n");
+
+    [Fact]
+    public Task Does_not_flag_work_that_catches_everything() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task PollAsync()
+            {
+                try { await Task.Delay(1); }
+                catch (Exception) { }
+            }
+
+            async Task PollFilteredAsync()
+            {
+                try { await Task.Delay(1); }
+                catch (Exception e) when (e is TimeoutException) { }
+            }
+
+            void Work() { try { } catch { } }
+
+            void Start()
+            {
+                _ = PollAsync();
+                _ = Task.Run(async () =>
+                {
+                    try { await Task.Delay(1); }
+                    catch (Exception ex) { Console.WriteLine(ex); }
+                });
+                _ = Task.Run(Work);
+                _ = Task.Factory.StartNew(() => { try { } catch (Exception) { } });
+                {|CG1002:_ = PollFilteredAsync()|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_what_real_code_does_to_observe_failures() => VerifyCG1002.AnalyzerAsync(Usings + """
+        enum CommandFlags { None = 0, FireAndForget = 2 }
+        static class TaskHelpers
+        {
+            private static readonly Action<Task> observeErrors = t => _ = t.Exception;
+            // StackExchange.Redis' TaskExtensions.ObserveErrors
+            internal static Task ObserveErrors(this Task task)
+            {
+                task.ContinueWith(observeErrors, TaskContinuationOptions.OnlyOnFaulted);
+                return task;
+            }
+        }
+        class C
+        {
+            Task KeyDeleteAsync(string key, CommandFlags flags = CommandFlags.None) => Task.CompletedTask;
+            async Task ForwardAsync(int n)
+            {
+                try { await Task.Delay(n); }
+                catch (Exception ex) { Console.WriteLine(ex); }
+            }
+
+            async Task CopyOutAsync()
+            {
+                bool lockTaken = false;
+                try { await Task.Delay(1); lockTaken = true; }
+                catch (Exception ex) when (ex is TimeoutException) { }
+                catch (Exception) { }
+                finally { if (lockTaken) { } }
+            }
+
+            async Task PollAsync() => await Task.Delay(1);
+
+            void Start(Task[] probes)
+            {
+                _ = KeyDeleteAsync("k", flags: CommandFlags.FireAndForget);
+                _ = probes[0].ObserveErrors();
+                _ = Task.Run(() => ForwardAsync(1));
+                _ = Task.Run(async () => await ForwardAsync(2));
+                _ = Task.Run(() => CopyOutAsync());
+                {|CG1002:_ = Task.Run(() => PollAsync())|};
+                {|CG1002:_ = KeyDeleteAsync("k")|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_completed_values_non_tasks_and_other_discards() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task _pending = Task.CompletedTask;
+            int Count() => 1;
+            Task SaveAsync() => Task.CompletedTask;
+            async Task HandleAsync()
+            {
+                _ = Task.FromResult(1);
+                _ = Task.CompletedTask;
+                _ = _pending;
+                _ = Count();
+                _ = Interlocked.Exchange(ref _pending, SaveAsync());
+                await SaveAsync();
+                var t = SaveAsync();
+                await t;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_logs_failure_with_the_logger_in_scope_and_fix_all() => VerifyCG1002.FixAsync(Usings + """
+        using Microsoft.Extensions.Logging;
+        class C(ILogger<C> logger)
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            ValueTask FlushAsync() => default;
+            void Handle()
+            {
+                // fire and forget
+                {|CG1002:_ = SaveAsync()|}; // keep
+                {|CG1002:_ = FlushAsync()|};
+            }
+        }
+        """, Usings + """
+        using Microsoft.Extensions.Logging;
+        class C(ILogger<C> logger)
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            ValueTask FlushAsync() => default;
+            void Handle()
+            {
+                // fire and forget
+                _ = SaveAsync().ContinueWith(t => logger.LogError(t.Exception, "SaveAsync failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // keep
+                _ = FlushAsync().AsTask().ContinueWith(t => logger.LogError(t.Exception, "FlushAsync failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+        }
+        """, equivalenceKey: "ObserveFailure");
+
+    [Fact]
+    public Task Fix_uses_a_logger_field_adds_the_logging_using_and_avoids_taken_names() => VerifyCG1002.FixAsync(Usings + """
+        class C
+        {
+            private readonly Microsoft.Extensions.Logging.ILogger _log;
+            C(Microsoft.Extensions.Logging.ILogger log) => _log = log;
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle(int t)
+            {
+                {|CG1002:_ = SaveAsync()|};
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.Logging;
+
+        class C
+        {
+            private readonly Microsoft.Extensions.Logging.ILogger _log;
+            C(Microsoft.Extensions.Logging.ILogger log) => _log = log;
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle(int t)
+            {
+                _ = SaveAsync().ContinueWith(task => _log.LogError(task.Exception, "SaveAsync failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+        }
+        """, equivalenceKey: "ObserveFailure");
+
+    [Fact]
+    public Task Fix_falls_back_to_trace_without_a_logger() => VerifyCG1002.FixAsync(Usings + """
+        static class C
+        {
+            static Task SaveAsync() => Task.CompletedTask;
+            static void Handle()
+            {
+                {|CG1002:_ = SaveAsync()|};
+            }
+        }
+        """, Usings + """
+        static class C
+        {
+            static Task SaveAsync() => Task.CompletedTask;
+            static void Handle()
+            {
+                _ = SaveAsync().ContinueWith(t => System.Diagnostics.Trace.TraceError("SaveAsync failed: {0}", t.Exception), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+        }
+        """, equivalenceKey: "ObserveFailure");
+
+    [Fact]
+    public Task Fix_tracks_with_forget_when_the_runtime_guard_is_referenced() => VerifyCG1002.FixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            ValueTask FlushAsync() => default;
+            void Handle()
+            {
+                {|CG1002:_ = SaveAsync()|};
+                {|CG1002:_ = FlushAsync()|};
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ConcurrencyGuard;
+
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            ValueTask FlushAsync() => default;
+            void Handle()
+            {
+                SaveAsync().Forget();
+                FlushAsync().AsTask().Forget();
+            }
+        }
+        """, equivalenceKey: "Forget", additionalSources: new[] { DroppedTaskTests.RuntimeStub });
+
+    [Fact]
+    public Task No_fix_for_configured_awaitables_and_no_forget_without_the_runtime() => VerifyCG1002.NoFixAsync(Usings + """
+        class C
+        {
+            Task SaveAsync() => Task.CompletedTask;
+            void Handle()
+            {
+                {|CG1002:_ = SaveAsync().ConfigureAwait(false)|};
+                {|CG1002:_ = SaveAsync()|};
+            }
+        }
+        """, equivalenceKey: "Forget");
+
+    [Fact]
+    public Task Broken_code_does_not_crash() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class C
+        {
+            void Handle()
+            {
+                _ = {|CS0103:Missing|}();
+                _ = Task.{|CS0117:Runn|}(() => { });
+                _ = Task.Run(() => {|CS0103:Nope|}());
+            }
+        }
+        """);
+}
