@@ -383,6 +383,13 @@ public static class SyntheticCorpus
                 return text;
             }
 
+            public async Task<int> MixedAsync(CancellationToken cancellationToken)
+            {
+                var pending = Util.ComputeAsync(3, cancellationToken);
+                await Task.Delay(1, cancellationToken);
+                return pending.Result;
+            }
+
             public async Task<string> LoadFileGoodAsync(string path, CancellationToken cancellationToken) =>
                 await File.ReadAllTextAsync(path, cancellationToken);
 
@@ -543,6 +550,17 @@ public static class SyntheticCorpus
 
                 await producer;
                 return count;
+            }
+
+            public void StartConsumer()
+            {
+                Task.Run(() =>
+                {
+                    foreach (var item in _blocking.GetConsumingEnumerable())
+                    {
+                        Console.WriteLine(item.Id);
+                    }
+                });
             }
 
             public void Consume()
