@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 
 // Usage (see tests/ConcurrencyGuard.Corpus/README.md):
 //   dotnet run --project tests/ConcurrencyGuard.Corpus -c Release -- [--synthetic [lines]] [--folder DIR] [--project X.csproj|X.sln]
-//        [--ref DIR] [--peer PackageId[@version] | --peer DIR | --peers] [--json out.json] [--list RULE|PREFIX*] [--seed N]
+//        [--ref DIR] [--peer PackageId[@version] | --peer DIR | --peers] [--json out.json] [--list RULE_OR_PREFIX] [--seed N]
 var folders = new List<string>();
 var msbuild = new List<string>();
 var refs = new List<string>();
@@ -77,11 +77,11 @@ if (json is not null)
 
 if (list is not null)
 {
-    foreach (var d in run.Diagnostics.Where(d => d.Id == list || (list.EndsWith("*", StringComparison.Ordinal) && d.Id.StartsWith(list.TrimEnd('*'), StringComparison.Ordinal))).OrderBy(d => d.Location.SourceTree?.FilePath).ThenBy(d => d.Location.SourceSpan.Start))
+    foreach (var d in run.Diagnostics.Where(d => d.Id.StartsWith(list, StringComparison.Ordinal)).OrderBy(d => d.Location.SourceTree?.FilePath).ThenBy(d => d.Location.SourceSpan.Start))
     {
         var span = d.Location.GetLineSpan();
         var line = d.Location.SourceTree?.GetText().Lines[span.StartLinePosition.Line].ToString().Trim();
-        Console.WriteLine($"{span.Path}:{span.StartLinePosition.Line + 1}: {d.GetMessage()}\n    {line}");
+        Console.WriteLine($"{span.Path}:{span.StartLinePosition.Line + 1}: {d.Id} {d.GetMessage()}\n    {line}");
     }
 }
 

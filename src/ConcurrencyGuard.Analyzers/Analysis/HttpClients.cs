@@ -60,6 +60,61 @@ public static class HttpClients
     /// <summary>Diagnostic property: the number of seconds a fix writes (from the options).</summary>
     public const string SecondsProperty = "cg.seconds";
 
+    private static readonly System.Collections.Generic.HashSet<string> TestAttributeNames = new(System.StringComparer.Ordinal)
+    {
+        "Fact", "Theory", "Test", "TestMethod", "TestCase", "DataTestMethod", "SkippableFact", "SkippableTheory", "TestCaseSource",
+    };
+
+    private static readonly string[] TestFrameworks = { "xunit.core", "xunit.v3.core", "nunit.framework", "Microsoft.VisualStudio.TestPlatform.TestFramework", "TUnit.Core" };
+
+    /// <summary>
+    /// Test code is not a service: a test assembly (it references xUnit, NUnit, MSTest or TUnit), or a
+    /// method carrying a test attribute (matched by name, so it also works when the framework is not
+    /// referenced). The HTTP rules stay silent there.
+    /// </summary>
+    public static bool IsTestAssembly(Compilation compilation)
+    {
+        foreach (var assembly in compilation.ReferencedAssemblyNames)
+        {
+            if (System.Array.IndexOf(TestFrameworks, assembly.Name) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc cref="IsTestAssembly"/>
+    public static bool IsTestMethod(ISymbol? symbol)
+    {
+        if (symbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        foreach (var attribute in method.GetAttributes())
+        {
+            var name = attribute.AttributeClass?.Name;
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (name.EndsWith("Attribute", System.StringComparison.Ordinal))
+            {
+                name = name.Substring(0, name.Length - "Attribute".Length);
+            }
+
+            if (TestAttributeNames.Contains(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The creation itself, or the expression that carries its value up to the point where it is stored.</summary>
     public static CreatedObjectTarget GetTarget(IOperation creation, out ISymbol? symbol)
     {

@@ -28,9 +28,6 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         DiagnosticSeverity.Warning,
         description: "Each HttpClient owns a connection pool. Creating one per call (and disposing it) opens new TCP and TLS connections every time and leaves the closed sockets in TIME_WAIT for minutes: under load the machine runs out of ephemeral ports. Share one client (static readonly with a pooled SocketsHttpHandler) or use IHttpClientFactory.");
 
-    private static readonly ImmutableHashSet<string> TestAttributes = ImmutableHashSet.Create(
-        "FactAttribute", "TheoryAttribute", "TestAttribute", "TestMethodAttribute", "TestCaseAttribute", "DataTestMethodAttribute", "SkippableFactAttribute");
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
     public override void Initialize(AnalysisContext context)
@@ -41,7 +38,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var httpClient = types.Get(HttpClients.HttpClient);
-            if (httpClient is null)
+            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -60,7 +57,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
             || method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName
             || method is { IsStatic: true, Name: "Main" }
             || SymbolEqualityComparer.Default.Equals(method, entryPoint.Value)
-            || IsTestMethod(method)
+            || HttpClients.IsTestMethod(method)
             || SharesHandler(creation))
         {
             return;
@@ -96,19 +93,6 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
             creation.Syntax.GetLocation(),
             properties,
             inLoop ? "loop iteration" : "call"));
-    }
-
-    private static bool IsTestMethod(IMethodSymbol method)
-    {
-        foreach (var attribute in method.GetAttributes())
-        {
-            if (attribute.AttributeClass is { } type && TestAttributes.Contains(type.Name))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A handler argument that is not created here: the pool lives in it, not in the client.</summary>

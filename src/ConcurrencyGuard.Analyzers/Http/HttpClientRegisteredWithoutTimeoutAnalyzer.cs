@@ -36,7 +36,7 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
         context.RegisterCompilationStartAction(start =>
         {
             var extensions = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.HttpClientFactoryServiceCollectionExtensions);
-            if (extensions is null)
+            if (extensions is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }

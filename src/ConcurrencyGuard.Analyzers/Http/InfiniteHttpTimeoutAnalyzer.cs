@@ -13,7 +13,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// set to <c>Timeout.InfiniteTimeSpan</c>, <c>TimeSpan.MaxValue</c> or a constant above
 /// <c>concurrency_guard.http_max_timeout_seconds</c>. An explicitly infinite <c>HttpClient.Timeout</c> is left
 /// alone when the type also arms a per-request deadline (<c>CancelAfter</c>, <c>new CancellationTokenSource(delay)</c>,
-/// <c>CreateLinkedTokenSource</c>+<c>CancelAfter</c>): that is the documented pattern for per-call timeouts.
+/// or a timeout member of its own such as <c>RequestTimeout</c>): that is the documented pattern for per-call timeouts.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
@@ -38,7 +38,7 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var httpClient = types.Get(HttpClients.HttpClient);
-            if (httpClient is null)
+            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -75,7 +75,7 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (isClientTimeout && infinite && ArmsPerRequestDeadline(context.ContainingSymbol, context.CancellationToken))
+        if (isClientTimeout && infinite && ArmsPerRequestDeadline(context.ContainingSymbol, assignment.SemanticModel, context.CancellationToken))
         {
             return;
         }
@@ -87,8 +87,16 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(Rule, assignment.Value.Syntax.GetLocation(), properties, owner.Name + "." + property.Name, valueText, how));
     }
 
-    /// <summary>The containing type cancels requests itself: <c>CancelAfter(...)</c> or <c>new CancellationTokenSource(delay)</c>.</summary>
-    private static bool ArmsPerRequestDeadline(ISymbol? containingSymbol, System.Threading.CancellationToken cancellationToken)
+    private static readonly ImmutableHashSet<string> NotDeadlines = ImmutableHashSet.Create(
+        System.StringComparer.OrdinalIgnoreCase,
+        "Timeout", "InfiniteTimeSpan", "ConnectTimeout", "ResponseDrainTimeout", "Expect100ContinueTimeout", "KeepAlivePingTimeout", "PooledConnectionIdleTimeout");
+
+    /// <summary>
+    /// The containing type handles deadlines itself: it calls <c>CancelAfter(...)</c>, creates a
+    /// <c>CancellationTokenSource</c> with a delay, or works with a timeout of its own (an identifier such as
+    /// <c>RequestTimeout</c>, <c>_timeout</c>, <c>TimeoutUtility</c>: NuGet's and Flurl's clients do this).
+    /// </summary>
+    private static bool ArmsPerRequestDeadline(ISymbol? containingSymbol, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
     {
         var type = containingSymbol?.ContainingType;
         if (type is null)
@@ -106,10 +114,45 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
                         return true;
                     case ObjectCreationExpressionSyntax { Type: var t, ArgumentList.Arguments.Count: > 0 } when t.ToString().EndsWith("CancellationTokenSource", System.StringComparison.Ordinal):
                         return true;
+                    case IdentifierNameSyntax { Identifier.ValueText: var name } identifier
+                        when name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0 && !NotDeadlines.Contains(name)
+                            && IsDeadlineSymbol(identifier, model, cancellationToken):
+                        return true;
                 }
             }
         }
 
         return false;
+    }
+
+    /// <summary>A method or type (<c>TimeoutUtility</c>, <c>WithTimeout</c>) or a <c>TimeSpan</c>/number value; not e.g. an HttpClient field named <c>_noTimeout</c>.</summary>
+    private static bool IsDeadlineSymbol(IdentifierNameSyntax identifier, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
+    {
+        if (model is null || identifier.SyntaxTree != model.SyntaxTree)
+        {
+            return true;
+        }
+
+        var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
+        var type = symbol switch
+        {
+            IFieldSymbol f => f.Type,
+            IPropertySymbol p => p.Type,
+            ILocalSymbol l => l.Type,
+            IParameterSymbol p => p.Type,
+            null => null,
+            _ => null,
+        };
+        if (symbol is IMethodSymbol or INamedTypeSymbol)
+        {
+            return true;
+        }
+
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        return type is not null && (type.ToDisplayString() == HttpClients.TimeSpan || type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double);
     }
 }

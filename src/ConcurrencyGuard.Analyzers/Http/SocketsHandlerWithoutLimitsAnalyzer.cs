@@ -9,7 +9,8 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// CG3003: <c>new SocketsHttpHandler</c> that never sets <c>ConnectTimeout</c> (the default is infinite: a
 /// SYN to a dead host waits for the OS, minutes) or <c>PooledConnectionLifetime</c> (the default is
 /// infinite: a long-lived client never sees DNS changes). A handler built inside
-/// <c>ConfigurePrimaryHttpMessageHandler(...)</c> needs no lifetime: IHttpClientFactory rotates its handlers.
+/// <c>ConfigurePrimaryHttpMessageHandler(...)</c>, or returned by any lambda (a handler factory handed to it
+/// later), needs no lifetime: IHttpClientFactory rotates its handlers.
 /// Where a setting counts is the same as for CG3001 (<see cref="HttpClients.IsPropertySet"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -33,7 +34,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.SocketsHttpHandler);
-            if (handler is null)
+            if (handler is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -45,14 +46,23 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol handler)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, handler) || creation.Constructor is null
-            || HttpClients.GetTarget(creation, out _) is CreatedObjectTarget.Returned or CreatedObjectTarget.Other)
+        if (!HttpClients.Is(creation.Type, handler) || creation.Constructor is null)
+        {
+            return;
+        }
+
+        var target = HttpClients.GetTarget(creation, out _);
+        if (target is CreatedObjectTarget.Returned or CreatedObjectTarget.Other)
         {
             return;
         }
 
         var missingConnect = !HttpClients.IsPropertySet(creation, "ConnectTimeout", context.ContainingSymbol, context.CancellationToken);
-        var missingLifetime = !IsFactoryPrimaryHandler(creation)
+
+        // A handler returned by a lambda is a handler factory (ConfigurePrimaryHttpMessageHandler(sp => ...),
+        // a Func<IServiceProvider, HttpMessageHandler> handed to it later): whoever calls it owns the lifetime.
+        var missingLifetime = target != CreatedObjectTarget.ReturnedFromLambda
+            && !IsFactoryPrimaryHandler(creation)
             && !HttpClients.IsPropertySet(creation, "PooledConnectionLifetime", context.ContainingSymbol, context.CancellationToken);
         if (!missingConnect && !missingLifetime)
         {

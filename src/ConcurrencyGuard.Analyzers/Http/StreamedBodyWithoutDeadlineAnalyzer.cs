@@ -39,7 +39,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var http = Types.Create(types);
-            if (http is null || types.CancellationToken is null)
+            if (http is null || types.CancellationToken is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -167,7 +167,15 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
                 when WellKnownTypes.InheritsFrom(response.Type, http.HttpResponseMessage):
                 return IsHeadersReadResponse(response, http, depth + 1);
             case ILocalReferenceOperation local:
-                return LocalInitializer(local.Local, operation.SemanticModel) is { } initializer && IsStreamedBody(initializer, http, depth + 1);
+                foreach (var value in LocalValues(local.Local, operation.SemanticModel))
+                {
+                    if (IsStreamedBody(value, http, depth + 1))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             case IObjectCreationOperation creation:
                 foreach (var argument in creation.Arguments)
                 {
@@ -234,6 +242,37 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The values a local is given: its initializer, and the assignments to it in the member
+    /// (<c>Stream? body = null; ... body = await client.GetStreamAsync(url);</c>).
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<IOperation> LocalValues(ILocalSymbol local, SemanticModel? model)
+    {
+        if (LocalInitializer(local, model) is { } initializer)
+        {
+            yield return initializer;
+        }
+
+        if (model is null || local.DeclaringSyntaxReferences.Length != 1
+            || HttpClients.MemberSyntax(local.DeclaringSyntaxReferences[0].GetSyntax()) is not { } scope
+            || scope.SyntaxTree != model.SyntaxTree)
+        {
+            yield break;
+        }
+
+        foreach (var node in scope.DescendantNodes())
+        {
+            if (node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax name } assignment
+                && assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression)
+                && name.Identifier.ValueText == local.Name
+                && model.GetOperation(assignment) is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } operation
+                && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            {
+                yield return operation.Value;
+            }
+        }
     }
 
     private static IOperation? LocalInitializer(ILocalSymbol local, SemanticModel? model)

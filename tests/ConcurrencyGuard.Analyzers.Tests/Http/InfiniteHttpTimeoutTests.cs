@@ -100,6 +100,19 @@ public class InfiniteHttpTimeoutTests
                 return await _client.GetStringAsync(url, cts.Token);
             }
         }
+        // NuGet's HttpSource: the type runs each request under its own RequestTimeout.
+        class Source
+        {
+            public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+            HttpClient Create(HttpMessageHandler handler) => new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            TimeSpan Deadline(Source request) => request.RequestTimeout;
+        }
+        // A handler's ConnectTimeout is not a per-request deadline: still flagged.
+        class Mixed
+        {
+            private readonly HttpClient _noTimeout = new HttpClient();
+            HttpClient Create() => new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = {|CG3002:Timeout.InfiniteTimeSpan|} };
+        }
         class Download
         {
             private readonly HttpClient _client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

@@ -73,6 +73,22 @@ public class SocketsHandlerWithoutLimitsTests
         """);
 
     [Fact]
+    public Task Handler_factory_lambda_only_needs_a_connect_timeout() => VerifyCG3003.AnalyzerAsync(Usings + """
+        using Microsoft.Extensions.DependencyInjection;
+        static class Setup
+        {
+            // jellyfin's Startup: the delegate is built first and handed to the factory later.
+            public static void Register(IServiceCollection services)
+            {
+                Func<IServiceProvider, HttpMessageHandler> primary = _ => {|#0:new SocketsHttpHandler { MaxConnectionsPerServer = 8 }|};
+                Func<IServiceProvider, HttpMessageHandler> good = _ => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
+                services.AddHttpClient("a").ConfigurePrimaryHttpMessageHandler(primary);
+                services.AddHttpClient("b").ConfigurePrimaryHttpMessageHandler(good);
+            }
+        }
+        """, null, Microsoft.CodeAnalysis.Testing.DiagnosticResult.CompilerWarning("CG3003").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0).WithArguments("ConnectTimeout", "connects wait on a dead host until the OS gives up"));
+
+    [Fact]
     public Task Broken_code_does_not_crash() => VerifyCG3003.AnalyzerAsync(Usings + """
         class C
         {

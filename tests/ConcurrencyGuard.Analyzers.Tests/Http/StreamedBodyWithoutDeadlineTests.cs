@@ -86,6 +86,21 @@ public class StreamedBodyWithoutDeadlineTests
                 await {|CG3005:reader.ReadLineAsync()|};
             }
 
+            // jellyfin's PluginManager: the stream local is assigned after its declaration.
+            async Task SaveImageAsync(HttpClient client, Stream file, string url)
+            {
+                Stream? download = null;
+                try
+                {
+                    download = await client.GetStreamAsync(url).ConfigureAwait(false);
+                    await {|CG3005:download.CopyToAsync(file)|}.ConfigureAwait(false);
+                }
+                finally
+                {
+                    download?.Dispose();
+                }
+            }
+
             Task InLambda(HttpClient client, Stream file) => Task.Run(async () =>
             {
                 var body = await client.GetStreamAsync("https://x");
