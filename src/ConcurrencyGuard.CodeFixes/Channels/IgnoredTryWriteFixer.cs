@@ -14,8 +14,8 @@ namespace ConcurrencyGuard.CodeFixes.Channels;
 
 /// <summary>
 /// Fixes CG4004 in async code: <c>writer.TryWrite(item);</c> becomes <c>await writer.WriteAsync(item, token);</c>,
-/// which waits for room instead of dropping the item. The token is the enclosing function's only
-/// <c>CancellationToken</c> parameter, when there is exactly one; otherwise none is passed. Not offered in
+/// which waits for room instead of dropping the item. The token is the one <see cref="TokenInScope"/> resolves
+/// (none is passed when there is none or it would be a guess). Not offered in
 /// synchronous code (blocking there would trade a lost item for a blocked thread) nor for <c>writer?.TryWrite</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IgnoredTryWriteFixer)), Shared]
@@ -47,7 +47,8 @@ public sealed class IgnoredTryWriteFixer : CodeFixProvider
                 continue;
             }
 
-            var token = FindToken(invocation, model, context.CancellationToken);
+            // The shared resolver: nearest parameter, stoppingToken, RequestAborted, a local source; never a guess.
+            var token = TokenInScope.Find(model, invocation, context.CancellationToken).Token?.ExpressionText;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     "Await WriteAsync (wait for room instead of dropping the item)",
@@ -62,7 +63,7 @@ public sealed class IgnoredTryWriteFixer : CodeFixProvider
         var arguments = invocation.ArgumentList.Arguments;
         if (token is not null)
         {
-            arguments = arguments.Add(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(token)));
+            arguments = arguments.Add(SyntaxFactory.Argument(SyntaxFactory.ParseExpression(token)));
             arguments = arguments.ReplaceSeparator(arguments.GetSeparator(0), SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space));
         }
 
@@ -72,31 +73,5 @@ public sealed class IgnoredTryWriteFixer : CodeFixProvider
             .WithoutLeadingTrivia();
         return SyntaxFactory.AwaitExpression(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space), call)
             .WithLeadingTrivia(invocation.GetLeadingTrivia());
-    }
-
-    /// <summary>The single CancellationToken parameter of the nearest enclosing function, if any.</summary>
-    private static string? FindToken(SyntaxNode node, SemanticModel model, CancellationToken ct)
-    {
-        if (model.GetEnclosingSymbol(node.SpanStart, ct) is not IMethodSymbol function)
-        {
-            return null;
-        }
-
-        // Lambdas and local functions see their own parameters and those of every function around them.
-        for (var current = function; current is not null; current = current.ContainingSymbol as IMethodSymbol)
-        {
-            var tokens = current.Parameters.Where(p => p.Type.Name == "CancellationToken" && p.Type.ContainingNamespace?.ToDisplayString() == "System.Threading").ToList();
-            if (tokens.Count == 1)
-            {
-                return tokens[0].Name;
-            }
-
-            if (tokens.Count > 1)
-            {
-                return null;
-            }
-        }
-
-        return null;
     }
 }
