@@ -208,11 +208,13 @@ internal static class FindingIdentity
             return p;
         }
 
+        // Drive-letter paths are Windows paths, where case does not distinguish files.
+        var comparison = p.Length >= 2 && p[1] == ':' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var pathParts = p.Split('/');
         var dirParts = d.Split('/');
         var common = 0;
         while (common < pathParts.Length - 1 && common < dirParts.Length
-            && string.Equals(pathParts[common], dirParts[common], StringComparison.Ordinal))
+            && string.Equals(pathParts[common], dirParts[common], comparison))
         {
             common++;
         }
