@@ -95,9 +95,19 @@ public sealed class WriteBaseline : Task
         }
 
         var content = Analyzers.Baseline.BaselineFile.Write(counts);
-        if (!exists || File.ReadAllText(BaselineFile) != content)
+        try
         {
-            File.WriteAllText(BaselineFile, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            // Rewritten only when it changes, so an unchanged baseline does not trigger a recompile.
+            if (!exists || File.ReadAllText(BaselineFile) != content)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(BaselineFile))!);
+                File.WriteAllText(BaselineFile, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogError(null, "CGBUILD03", null, null, 0, 0, 0, 0, "ConcurrencyGuard cannot write the baseline '{0}' ({1}).", BaselineFile, e.Message);
+            return false;
         }
 
         Log.LogMessage(MessageImportance.High, "ConcurrencyGuard: baseline {0} has {1} entries ({2} findings).", BaselineFile, counts.Count, counts.Values.Sum());
