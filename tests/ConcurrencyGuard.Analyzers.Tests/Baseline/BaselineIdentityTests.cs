@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ConcurrencyGuard.Analyzers.Baseline;
 using ConcurrencyGuard.Analyzers.Tasks;
+using ConcurrencyGuard.Analyzers.Tests.Package;
 using ConcurrencyGuard.Corpus;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -18,21 +19,8 @@ public class BaselineIdentityTests
 {
     private const string ProjectDir = "/repo/src/Orders";
 
-    private const string Service = """
-        using System.Threading.Tasks;
-
-        public class OrderService
-        {
-            private Task SaveAsync() => Task.CompletedTask;
-
-            public void Place() => SaveAsync();
-
-            public void Ship()
-            {
-                SaveAsync();
-            }
-        }
-        """;
+    /// <summary>The package test's consumer: two CG1001 (in Place and Ship) and a CG1003.</summary>
+    private const string Service = PackageIntegrationTests.Consumer.Source;
 
     [Theory]
     [InlineData("SaveAsync( )", "SaveAsync()")]
