@@ -47,4 +47,7 @@ public static class RuleIdentifiers
     public const string LockWithoutGuaranteedRelease = "CG6003";
     public const string BlockingLoopOnThreadPool = "CG6004";
     public const string TaskCompletionSourceInlineContinuations = "CG6005";
+
+    // Baseline (not a hazard): an entry of concurrencyguard.baseline.json that no longer matches
+    public const string StaleBaselineEntry = "CG0001";
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using ConcurrencyGuard.Analyzers.Baseline;
 using ConcurrencyGuard.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -110,7 +111,37 @@ public class CatalogTests
     {
         var constants = typeof(RuleIdentifiers).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!);
-        Assert.Equal(constants.Order(StringComparer.Ordinal), Repo.Descriptors.Select(d => d.Id));
+        var reported = Repo.Descriptors.Concat(Repo.BaselineDescriptors).Select(d => d.Id).Where(id => id != BaselineAnalyzer.IndexId);
+        Assert.Equal(constants.Order(StringComparer.Ordinal), reported.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Baseline_diagnostics_are_tracked_configured_and_documented()
+    {
+        var stale = Repo.BaselineDescriptors.Single(d => d.Id == RuleIdentifiers.StaleBaselineEntry);
+        var index = Repo.BaselineDescriptors.Single(d => d.Id == BaselineAnalyzer.IndexId);
+        Assert.Equal(2, Repo.BaselineDescriptors.Count);
+
+        var releases = File.ReadAllText(Repo.PathOf("src", "ConcurrencyGuard.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        foreach (var d in Repo.BaselineDescriptors)
+        {
+            Assert.Matches(new Regex($@"^{d.Id}\s*\|\s*{Regex.Escape(d.Category)}\s*\|\s*{d.DefaultSeverity}\s*\|", RegexOptions.Multiline), releases);
+        }
+
+        // CG0001 follows the presets like a rule; the index is internal and cannot be configured away.
+        Assert.Equal(DiagnosticSeverity.Warning, stale.DefaultSeverity);
+        Assert.Equal("warning", PresetSeverity("recommended", stale.Id));
+        Assert.Equal("error", PresetSeverity("strict", stale.Id));
+        Assert.Equal("none", PresetSeverity("none", stale.Id));
+        Assert.Contains(WellKnownDiagnosticTags.NotConfigurable, index.CustomTags);
+        Assert.Null(PresetSeverity("recommended", index.Id));
+
+        var page = File.ReadAllText(Repo.PathOf("docs", "baseline.md"));
+        Assert.Equal(BaselineAnalyzer.HelpLink, stale.HelpLinkUri);
+        Assert.EndsWith("/docs/baseline.md", stale.HelpLinkUri);
+        Assert.Contains("CG0001", page);
+        Assert.Contains(stale.Title.ToString(), page);
+        Assert.Contains("docs/baseline.md", File.ReadAllText(Repo.PathOf("README.md")));
     }
 
     [Fact]
@@ -144,7 +175,7 @@ public class CatalogTests
             [RuleFamily.ClosureCapture] = "Closures",
             [RuleFamily.BlockingAndStarvation] = "Blocking",
         };
-        foreach (var analyzer in Repo.Analyzers)
+        foreach (var analyzer in Repo.Analyzers.Where(a => a.GetType().Namespace != typeof(BaselineAnalyzer).Namespace))
         {
             var type = analyzer.GetType();
             Assert.True(type.IsSealed, type.Name + " should be sealed");

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ConcurrencyGuard.Analyzers.Baseline;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -26,8 +27,14 @@ public static class Repo
             .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
             .ToList();
 
-    public static IReadOnlyList<DiagnosticDescriptor> Descriptors { get; } =
-        Analyzers.SelectMany(a => a.SupportedDiagnostics).GroupBy(d => d.Id).Select(g => g.First()).OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
+    /// <summary>The hazard rules (CG1001-CG6xxx); the baseline's own diagnostics are in <see cref="BaselineDescriptors"/>.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> Descriptors { get; } = AllDescriptors().Where(d => d.Category != BaselineAnalyzer.Category).ToList();
+
+    /// <summary>CG0001 (stale baseline entry) and the internal CG0000 member index.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> BaselineDescriptors { get; } = AllDescriptors().Where(d => d.Category == BaselineAnalyzer.Category).ToList();
+
+    private static IEnumerable<DiagnosticDescriptor> AllDescriptors() =>
+        Analyzers.SelectMany(a => a.SupportedDiagnostics).GroupBy(d => d.Id).Select(g => g.First()).OrderBy(d => d.Id, StringComparer.Ordinal);
 
     private static string FindRoot()
     {

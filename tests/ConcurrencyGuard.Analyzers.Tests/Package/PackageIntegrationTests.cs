@@ -25,6 +25,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         Assert.Contains("analyzers/dotnet/cs/ConcurrencyGuard.CodeFixes.dll", entries);
         Assert.Contains("buildTransitive/ConcurrencyGuard.Analyzers.props", entries);
         Assert.Contains("buildTransitive/ConcurrencyGuard.Analyzers.targets", entries);
+        Assert.Contains("tasks/netstandard2.0/ConcurrencyGuard.Build.dll", entries);
         foreach (var preset in new[] { "recommended", "strict", "none" })
         {
             Assert.Contains($"buildTransitive/presets/{preset}.globalconfig", entries);
@@ -108,6 +109,155 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         Assert.Matches(Error("CG1003"), result.Output);
     }
 
+    [Fact]
+    public void Ci_keeps_a_suggestion_level_rule_a_suggestion()
+    {
+        var copy = _consumer.NewCopy();
+        var result = _consumer.BuildIn(copy, environment: Ci);
+        Assert.DoesNotMatch(Error("CG2005"), result.Output);
+        Assert.DoesNotMatch(Warning("CG2005"), result.Output);
+
+        // Not vacuous: the compiler did report CG2005, as a suggestion (SARIF "note").
+        var log = Sarif(copy);
+        Assert.Contains(log, r => r.RuleId == "CG2005" && r.Level == "note");
+        Assert.Matches(Error("CG1001"), result.Output);
+    }
+
+    [Fact]
+    public void Ci_keeps_a_rule_set_to_suggestion_in_editorconfig_a_suggestion()
+    {
+        var result = _consumer.Build(environment: Ci, editorConfig: "dotnet_diagnostic.CG1003.severity = suggestion\n");
+        Assert.DoesNotMatch(Error("CG1003"), result.Output);
+        Assert.DoesNotMatch(Warning("CG1003"), result.Output);
+        Assert.Matches(Error("CG1001"), result.Output);
+    }
+
+    [Fact]
+    public void Ci_makes_a_suggestion_rule_raised_to_warning_in_editorconfig_an_error()
+    {
+        var result = _consumer.Build(environment: Ci, editorConfig: "dotnet_diagnostic.CG2005.severity = warning\n");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches(Error("CG2005"), result.Output);
+        Assert.DoesNotMatch(Warning("CG2005"), result.Output);
+    }
+
+    /// <summary>
+    /// Adoption on an existing code base (docs/baseline.md), step by step on one consumer: CI fails,
+    /// the baseline is written, CI passes and keeps passing through unrelated edits, a new hazard fails
+    /// it with exactly that finding, and a fixed one leaves a stale entry (CG0001) until the update.
+    /// </summary>
+    [Fact]
+    public void Baseline_lets_ci_fail_on_new_hazards_only()
+    {
+        var copy = _consumer.NewCopy();
+        var source = Path.Combine(copy, "OrderService.cs");
+        var baselineFile = Path.Combine(copy, "concurrencyguard.baseline.json");
+
+        var first = _consumer.BuildIn(copy, environment: Ci);
+        Assert.NotEqual(0, first.ExitCode);
+        Assert.True(Errors(first).Select(e => e.Id).SequenceEqual(new[] { "CG1001", "CG1001", "CG1003" }), first.ToString());
+
+        var update = _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true", Ci);
+        Assert.True(update.ExitCode == 0, update.ToString());
+        var baseline = File.ReadAllText(baselineFile);
+        Assert.DoesNotContain(copy, baseline, StringComparison.Ordinal);
+        Assert.Contains("{ \"rule\": \"CG1001\", \"file\": \"OrderService.cs\", \"member\": \"OrderService.Place()\", \"code\": \"SaveAsync()\", \"count\": 1 }", baseline, StringComparison.Ordinal);
+        Assert.Contains("\"member\": \"OrderService.Ship()\"", baseline, StringComparison.Ordinal);
+        Assert.Contains("\"rule\": \"CG1003\"", baseline, StringComparison.Ordinal);
+        Assert.Contains("\"rule\": \"CG2005\"", baseline, StringComparison.Ordinal);
+
+        AssertPasses(_consumer.BuildIn(copy, environment: Ci));
+        var suppressed = Sarif(copy).Where(r => r.RuleId == "CG1001").ToList();
+        Assert.Equal(2, suppressed.Count);
+        Assert.All(suppressed, r => Assert.Contains("Suppression Justification: baseline", r.Suppression, StringComparison.Ordinal));
+        AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardLevel=strict", Ci));
+
+        // Unrelated edits: ten blank lines on top, the flagged statement reformatted.
+        var original = File.ReadAllText(source);
+        var shifted = new string('\n', 10) + original.Replace("public void Place() => SaveAsync();", "public void Place() =>\n        SaveAsync(  );", StringComparison.Ordinal);
+        Assert.NotEqual(original, shifted[10..]);
+        File.WriteAllText(source, shifted);
+        AssertPasses(_consumer.BuildIn(copy, environment: Ci));
+
+        // A new hazard in a new member fails CI with exactly that finding.
+        File.WriteAllText(source, shifted.Replace("    public void Ship()", "    public void Pack() => SaveAsync();\n\n    public void Ship()", StringComparison.Ordinal));
+        var newMember = _consumer.BuildIn(copy, environment: Ci);
+        Assert.NotEqual(0, newMember.ExitCode);
+        var error = Assert.Single(Errors(newMember));
+        Assert.Equal("CG1001", error.Id);
+        Assert.Contains("Pack()", File.ReadAllLines(source)[error.Line - 1], StringComparison.Ordinal);
+
+        // A second identical finding in a member that had one is new too.
+        File.WriteAllText(source, shifted.Replace("        SaveAsync();\n", "        SaveAsync();\n        SaveAsync();\n", StringComparison.Ordinal));
+        var second = _consumer.BuildIn(copy, environment: Ci);
+        Assert.NotEqual(0, second.ExitCode);
+        error = Assert.Single(Errors(second));
+        Assert.Equal("CG1001", error.Id);
+        var lines = File.ReadAllLines(source);
+        Assert.Equal("SaveAsync();", lines[error.Line - 1].Trim());
+        Assert.Equal("SaveAsync();", lines[error.Line - 2].Trim());
+
+        // Fixing a baselined hazard leaves its entry stale: CG0001, an error in CI, until the update.
+        File.WriteAllText(source, shifted.Replace("public async void Refresh()", "public async Task Refresh()", StringComparison.Ordinal));
+        var stale = _consumer.BuildIn(copy, environment: Ci);
+        Assert.NotEqual(0, stale.ExitCode);
+        error = Assert.Single(Errors(stale));
+        Assert.Equal("CG0001", error.Id);
+        Assert.EndsWith("concurrencyguard.baseline.json", error.File, StringComparison.Ordinal);
+        Assert.Contains("\"rule\": \"CG1003\"", File.ReadAllLines(baselineFile)[error.Line - 1], StringComparison.Ordinal);
+        var local = _consumer.BuildIn(copy, "--no-incremental");
+        Assert.Equal(0, local.ExitCode);
+        Assert.Matches(Warning("CG0001"), local.Output);
+        AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardLevel=none", Ci));
+
+        Assert.Equal(0, _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true").ExitCode);
+        Assert.DoesNotContain("CG1003", File.ReadAllText(baselineFile), StringComparison.Ordinal);
+        AssertPasses(_consumer.BuildIn(copy, environment: Ci));
+    }
+
+    [Fact]
+    public void Baseline_path_follows_ConcurrencyGuardBaselineFile()
+    {
+        var copy = _consumer.NewCopy();
+        var update = _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true -p:ConcurrencyGuardBaselineFile=build/cg.json");
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.True(File.Exists(Path.Combine(copy, "build", "cg.json")), update.ToString());
+        Assert.False(File.Exists(Path.Combine(copy, "concurrencyguard.baseline.json")));
+        AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardBaselineFile=build/cg.json", Ci));
+        Assert.NotEqual(0, _consumer.BuildIn(copy, environment: Ci).ExitCode);
+    }
+
+    private static readonly Dictionary<string, string> Ci = new() { ["CI"] = "true" };
+
+    private static void AssertPasses(DotNet.Result result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(Errors(result));
+        Assert.DoesNotMatch(new Regex(@"warning CG\d{4}:"), result.Output);
+    }
+
+    /// <summary>The distinct ConcurrencyGuard errors of a build (MSBuild repeats each in its summary), in file order.</summary>
+    private static List<(string File, int Line, string Id)> Errors(DotNet.Result result) =>
+        Regex.Matches(result.Output, @"^[ \t]*(?<file>[^\s(][^(\r\n]*)\((?<line>\d+)[^)\r\n]*\): error (?<id>CG\d{4}):", RegexOptions.Multiline)
+            .Select(m => (File: m.Groups["file"].Value.Trim(), Line: int.Parse(m.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture), Id: m.Groups["id"].Value))
+            .Distinct()
+            .OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line)
+            .ToList();
+
+    /// <summary>The ConcurrencyGuard results of the SARIF log the package has the compiler write in CI and update builds.</summary>
+    private static List<(string RuleId, string Level, string Suppression)> Sarif(string copy)
+    {
+        var log = Directory.GetFiles(Path.Combine(copy, "obj"), "concurrencyguard.sarif", SearchOption.AllDirectories).Single();
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(log));
+        return document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()
+            .Where(r => r.GetProperty("ruleId").GetString()!.StartsWith("CG", StringComparison.Ordinal))
+            .Select(r => (
+                r.GetProperty("ruleId").GetString()!,
+                r.TryGetProperty("level", out var level) ? level.GetString()! : "warning",
+                r.TryGetProperty("suppressions", out var s) ? s.ToString() : string.Empty))
+            .ToList();
+    }
+
     private static Regex Warning(string id) => new($@"warning {id}:");
 
     private static Regex Error(string id) => new($@"error {id}:");
@@ -115,7 +265,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     /// <summary>Packs once per test run and restores the consumer once; each test builds a copy of it.</summary>
     public sealed class Consumer : IDisposable
     {
-        private const string Source = """
+        public const string Source = """
             using System;
             using System.Threading.Tasks;
 
@@ -125,7 +275,26 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
 
                 public void Place() => SaveAsync();
 
+                public void Ship()
+                {
+                    SaveAsync();
+                }
+
                 public async void Refresh() => await SaveAsync();
+            }
+            """;
+
+        /// <summary>CG2005, a suggestion in the recommended preset.</summary>
+        private const string Api = """
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+
+            public class Api
+            {
+                private readonly HttpClient _http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+                public async Task<string> LoadAsync(string id) => await _http.GetStringAsync("orders/" + id);
             }
             """;
 
@@ -168,6 +337,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(Template, "OrderService.cs"), Source);
+            File.WriteAllText(Path.Combine(Template, "Api.cs"), Api);
             File.WriteAllText(Path.Combine(Template, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
@@ -190,7 +360,11 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         public string Template { get; }
 
         /// <summary>Builds a fresh copy of the restored consumer (so obj/ state never leaks between tests).</summary>
-        public DotNet.Result Build(string arguments = "", IReadOnlyDictionary<string, string>? environment = null, string? editorConfig = null)
+        public DotNet.Result Build(string arguments = "", IReadOnlyDictionary<string, string>? environment = null, string? editorConfig = null) =>
+            BuildIn(NewCopy(editorConfig), arguments, environment);
+
+        /// <summary>A fresh copy of the restored consumer, for tests that build it several times.</summary>
+        public string NewCopy(string? editorConfig = null)
         {
             var copy = Path.Combine(_root, "copy" + Interlocked.Increment(ref _copies));
             CopyDirectory(Template, copy);
@@ -199,8 +373,11 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
                 File.WriteAllText(Path.Combine(copy, ".editorconfig"), "root = true\n\n[*.cs]\n" + editorConfig);
             }
 
-            return DotNet.Run(copy, $"build --no-restore -nodeReuse:false -p:UseSharedCompilation=false {arguments}", environment);
+            return copy;
         }
+
+        public DotNet.Result BuildIn(string copy, string arguments = "", IReadOnlyDictionary<string, string>? environment = null) =>
+            DotNet.Run(copy, $"build --no-restore -nodeReuse:false -p:UseSharedCompilation=false {arguments}", environment);
 
         public void Dispose()
         {
