@@ -73,9 +73,21 @@ internal sealed class Load
     }
 }
 
+/// <summary>Writes a small file in place of a dump; <see cref="Behaviour"/> can make an attempt fail or hang first.</summary>
 internal sealed class FakeDumpWriter : IDumpWriter
 {
     public ConcurrentQueue<(string Path, DumpKind Kind)> Written { get; } = new();
 
-    public void Write(string path, DumpKind kind) => Written.Enqueue((path, kind));
+    public Action<int>? Behaviour { get; set; }
+
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    private int _attempts;
+
+    public void Write(string path, DumpKind kind, CancellationToken cancellationToken)
+    {
+        Behaviour?.Invoke(Interlocked.Increment(ref _attempts));
+        System.IO.File.WriteAllText(path, "not a real dump");
+        Written.Enqueue((path, kind));
+    }
 }
