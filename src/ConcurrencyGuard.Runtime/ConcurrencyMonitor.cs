@@ -151,6 +151,8 @@ public sealed class ConcurrencyMonitor : IDisposable
 
     internal Thread? SamplingThread => _thread;
 
+    internal bool IsDisposed => _disposed;
+
     internal bool HasTimer => _timer is not null;
 
     /// <summary>
