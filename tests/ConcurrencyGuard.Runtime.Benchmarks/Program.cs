@@ -25,6 +25,7 @@ namespace ConcurrencyGuard.Runtime.Benchmarks;
 /// threads spend. Repetitions of every variant are interleaved so load drifts hit them alike; the
 /// table gives the median and the minimum of the repetitions.
 /// Run: dotnet run -c Release --project tests/ConcurrencyGuard.Runtime.Benchmarks [-- --reps 7 --ops 400000]
+/// (--components: the cost of the primitives the tracked path was built from; --no-attached: skip that setting).
 /// </remarks>
 public static class Program
 {
@@ -55,6 +56,12 @@ public static class Program
             new("attached", "task.Forget() + monitor + leak scope", 1, () => Attached(ops, listen: false)),
             new("attached", "task.Forget() + monitor + leak scope + duration listener", 1, () => Attached(ops, listen: true)),
         };
+
+        if (args.Contains("--components"))
+        {
+            Components.Run(reps, ops);
+            return 0;
+        }
 
         if (args.Contains("--no-attached"))
         {
@@ -325,6 +332,53 @@ public static class Program
         {
             double[] values = Results.Select(field).OrderBy(v => v).ToArray();
             return values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;
+        }
+    }
+}
+
+/// <summary>What the primitives the tracked path could use cost on this machine (what the design choices rest on).</summary>
+internal static class Components
+{
+    private static long s_sink;
+    private static int s_gate;
+    private static readonly object s_lock = new();
+
+    public static void Run(int reps, int ops)
+    {
+        var parts = new (string Name, Action Body)[]
+        {
+            ("empty call", static () => { }),
+            ("Stopwatch.GetTimestamp()", static () => s_sink += Stopwatch.GetTimestamp()),
+            ("TimeProvider.System.GetTimestamp()", static () => s_sink += TimeProvider.System.GetTimestamp()),
+            ("Environment.TickCount64", static () => s_sink += Environment.TickCount64),
+            ("Activity.Current", static () => s_sink += Activity.Current is null ? 1 : 2),
+            ("Thread.GetCurrentProcessorId()", static () => s_sink += Thread.GetCurrentProcessorId()),
+            ("lock (object) { }", static () => { lock (s_lock) { s_sink++; } }),
+            ("spin lock: CompareExchange + Volatile.Write", static () => { Interlocked.CompareExchange(ref s_gate, 1, 0); Volatile.Write(ref s_gate, 0); }),
+            ("spin lock: CompareExchange + Exchange (full fence)", static () => { Interlocked.CompareExchange(ref s_gate, 1, 0); Interlocked.Exchange(ref s_gate, 0); }),
+            ("Interlocked.Increment", static () => Interlocked.Increment(ref s_sink)),
+        };
+        Console.WriteLine("| primitive | ns/call (min of repetitions) |");
+        Console.WriteLine("|---|---:|");
+        foreach ((string name, Action body) in parts)
+        {
+            double best = double.MaxValue;
+            for (int r = 0; r <= reps; r++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < ops; i++)
+                {
+                    body();
+                }
+
+                double ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds / ops;
+                if (r > 0)
+                {
+                    best = Math.Min(best, ns); // repetition 0 warms up
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {best:0.0} |"));
         }
     }
 }
