@@ -92,7 +92,7 @@ internal sealed class TaskRegistry
     }
 
     /// <summary>Unlinks the entry from the stripe it was registered on; false when it was not linked.</summary>
-    /// <remarks>Releases with a full fence, so a waiter's registration read after it sees the new count (see <see cref="ChangeSignal"/>).</remarks>
+    /// <remarks>Releases with a plain store: waiters pay the fence (see <see cref="ChangeSignal"/>).</remarks>
     public bool Remove(TrackedTask entry)
     {
         int stripe = entry.Stripe;
@@ -126,7 +126,7 @@ internal sealed class TaskRegistry
             s.Count--;
         }
 
-        Interlocked.Exchange(ref s.Lock, 0);
+        Volatile.Write(ref s.Lock, 0);
         return removed;
     }
 

@@ -56,6 +56,30 @@ public class OutstandingTests
     }
 
     [Fact]
+    public async Task An_idle_wait_racing_the_last_completion_on_another_thread_is_always_woken()
+    {
+        // A lost wake-up would leave the infinite wait hanging until the token cancels it and fail the test.
+        var tracker = new TaskTracker();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        for (int i = 0; i < 2_000; i++)
+        {
+            var tcs = new TaskCompletionSource();
+            tracker.Track(tcs.Task);
+            using var go = new ManualResetEventSlim();
+            Thread completer = new(() =>
+            {
+                go.Wait();
+                tcs.SetResult();
+            });
+            completer.Start();
+            Task<bool> idle = tracker.WaitForIdleAsync(Timeout.InfiniteTimeSpan, cancel.Token);
+            go.Set();
+            Assert.True(await idle);
+            completer.Join();
+        }
+    }
+
+    [Fact]
     public void Cap_holds_exactly_when_far_from_it_checks_are_periodic()
     {
         var tracker = new TaskTracker(new TaskTrackerOptions { MaxTrackedTasks = 10_000 });
