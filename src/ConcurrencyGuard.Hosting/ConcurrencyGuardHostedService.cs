@@ -13,7 +13,7 @@ namespace ConcurrencyGuard.Hosting;
 /// Runs the <see cref="ConcurrencyMonitor"/> for the host's lifetime and routes its alarms and the
 /// tracker's faults to logging and the optional dump. Stopping disposes the monitor: no timer or thread survives.
 /// </summary>
-internal sealed class ConcurrencyGuardHostedService : IHostedService
+internal sealed class ConcurrencyGuardHostedService : IHostedService, IDisposable
 {
     private readonly ConcurrencyMonitor _monitor;
     private readonly ConcurrencyGuardOptions _options;
@@ -76,6 +76,9 @@ internal sealed class ConcurrencyGuardHostedService : IHostedService
         Log.MonitorStopped(_logger);
         return Task.CompletedTask;
     }
+
+    /// <summary>A host disposed without being stopped still ends the fault-log timer (the container disposes the monitor).</summary>
+    public void Dispose() => _faults?.Dispose();
 
     private void OnRaised(object? sender, ConcurrencyAlarmEventArgs e)
     {

@@ -21,6 +21,7 @@ internal sealed class FaultLogLimiter : IDisposable
     private readonly TimeSpan _window;
     private readonly Dictionary<TaskSite, SiteState> _sites = new();
     private readonly ITimer _timer;
+    private int _disposed;
 
     public FaultLogLimiter(ILogger logger, TimeProvider time, int burst, TimeSpan window)
     {
@@ -73,8 +74,11 @@ internal sealed class FaultLogLimiter : IDisposable
 
     public void Dispose()
     {
-        _timer.Dispose();
-        Flush(all: true);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _timer.Dispose();
+            Flush(all: true);
+        }
     }
 
     private void Flush(bool all)
