@@ -293,14 +293,15 @@ public sealed class TaskTracker
         Interlocked.Increment(ref _dropped);
         _instruments?.Dropped.Add(1);
 
-        // Still observe the outcome so a fault is never lost.
+        // Still observe the outcome so a fault is never lost; the unregistered entry carries start and trace.
+        var entry = new TrackedTask(site, name, ClockNow(), 0, Activity.Current, task);
         task.ContinueWith(
             static (t, state) =>
             {
-                var (tracker, s, n, activity) = ((TaskTracker, TaskSite, string?, Activity?))state!;
-                tracker.Observe(s, n, t, null, activity);
+                var dropped = (TrackedTask)state!;
+                dropped.Site.Tracker.Observe(dropped.Site, dropped.Name, t, dropped, dropped.Activity);
             },
-            (this, site, name, Activity.Current),
+            entry,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
