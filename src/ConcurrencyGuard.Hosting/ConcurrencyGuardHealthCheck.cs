@@ -51,13 +51,26 @@ public sealed class ConcurrencyGuardHealthCheck : IHealthCheck
         }
 
         HealthStatus failure = context?.Registration?.FailureStatus ?? HealthStatus.Unhealthy;
+        HealthStatus degraded = failure > HealthStatus.Degraded ? failure : HealthStatus.Degraded;
+        if (_monitor.IsStalled)
+        {
+            // The state below is stale: the sampling thread is stuck or starved. Say so instead of repeating it.
+            data["stalled"] = true;
+            string last = sample is null ? "no sample yet" : "last sample at " + sample.Timestamp.ToString("O", CultureInfo.InvariantCulture);
+            return Task.FromResult(new HealthCheckResult(
+                degraded,
+                $"The concurrency monitor stalled: {last}, more than three sample intervals ({_monitor.Options.SampleInterval}) ago.",
+                null,
+                data));
+        }
+
         string description = alarms.Count == 0
             ? (_monitor.IsRunning ? "No concurrency alarm." : "The concurrency monitor is not running.")
             : string.Join("; ", alarms.Select(a => a.ToString()));
         HealthCheckResult result = _monitor.Status switch
         {
             ConcurrencyStatus.Unhealthy => new HealthCheckResult(failure, description, null, data),
-            ConcurrencyStatus.Degraded => new HealthCheckResult(failure > HealthStatus.Degraded ? failure : HealthStatus.Degraded, description, null, data),
+            ConcurrencyStatus.Degraded => new HealthCheckResult(degraded, description, null, data),
             _ => HealthCheckResult.Healthy(description, data),
         };
         return Task.FromResult(result);

@@ -13,12 +13,14 @@ namespace ConcurrencyGuard.Hosting;
 /// Runs the <see cref="ConcurrencyMonitor"/> for the host's lifetime and routes its alarms and the
 /// tracker's faults to logging and the optional dump. Stopping disposes the monitor: no timer or thread survives.
 /// </summary>
-internal sealed class ConcurrencyGuardHostedService : IHostedService
+internal sealed class ConcurrencyGuardHostedService : IHostedService, IDisposable
 {
     private readonly ConcurrencyMonitor _monitor;
     private readonly ConcurrencyGuardOptions _options;
     private readonly ILogger _logger;
     private readonly ProcessDumper _dumper;
+    private readonly TimeProvider _time;
+    private FaultLogLimiter? _faults;
     private int _started;
 
     public ConcurrencyGuardHostedService(
@@ -26,10 +28,11 @@ internal sealed class ConcurrencyGuardHostedService : IHostedService
         IOptions<ConcurrencyGuardOptions> options,
         ILoggerFactory loggerFactory,
         TimeProvider time,
-        IDumpWriter dumpWriter)
+        Func<IDumpWriter> dumpWriter)
     {
         _monitor = monitor;
         _options = options.Value;
+        _time = time;
         _logger = loggerFactory.CreateLogger("ConcurrencyGuard");
         _dumper = new ProcessDumper(_options.Dump, dumpWriter, time, _logger);
     }
@@ -45,8 +48,10 @@ internal sealed class ConcurrencyGuardHostedService : IHostedService
 
         _monitor.AlarmRaised += OnRaised;
         _monitor.AlarmCleared += OnCleared;
+        _monitor.ProbeFailed += OnProbeFailed;
         if (_options.LogTaskFaults)
         {
+            _faults = new FaultLogLimiter(_logger, _time, _options.TaskFaultLogBurst, _options.TaskFaultLogWindow);
             _monitor.Tracker.TaskFaulted += OnFaulted;
         }
 
@@ -65,10 +70,15 @@ internal sealed class ConcurrencyGuardHostedService : IHostedService
         _monitor.Dispose();
         _monitor.AlarmRaised -= OnRaised;
         _monitor.AlarmCleared -= OnCleared;
+        _monitor.ProbeFailed -= OnProbeFailed;
         _monitor.Tracker.TaskFaulted -= OnFaulted;
+        _faults?.Dispose(); // logs the pending summaries
         Log.MonitorStopped(_logger);
         return Task.CompletedTask;
     }
+
+    /// <summary>A host disposed without being stopped still ends the fault-log timer (the container disposes the monitor).</summary>
+    public void Dispose() => _faults?.Dispose();
 
     private void OnRaised(object? sender, ConcurrencyAlarmEventArgs e)
     {
@@ -96,6 +106,20 @@ internal sealed class ConcurrencyGuardHostedService : IHostedService
     private void OnCleared(object? sender, ConcurrencyAlarmEventArgs e)
         => Log.AlarmCleared(_logger, ConcurrencyMonitor.ProbeName(e.Alarm.Probe), e.Alarm.Rule.ToString().ToLowerInvariant(), e.Alarm.Value, e.Alarm.EpisodeId, e.Alarm.RaisedAt);
 
-    private void OnFaulted(object? sender, TaskFaultedEventArgs e)
-        => Log.TaskFaulted(_logger, e.Exception, e.Name ?? "(unnamed)", e.Site.ToString());
+    private void OnFaulted(object? sender, TaskFaultedEventArgs e) => _faults?.OnFault(e);
+
+    private void OnProbeFailed(object? sender, ProbeFailedEventArgs e)
+    {
+        // A probe that keeps failing is logged at its 1st, 10th, 100th... failure in a row.
+        int failures = e.ConsecutiveFailures;
+        while (failures % 10 == 0)
+        {
+            failures /= 10;
+        }
+
+        if (failures == 1)
+        {
+            Log.ProbeFailed(_logger, e.Exception, ConcurrencyMonitor.ProbeName(e.Probe), e.ConsecutiveFailures);
+        }
+    }
 }

@@ -15,6 +15,10 @@ public sealed class ConcurrencyGuardOptions
     /// <summary>Turns the monitor off without removing the registration (default <see langword="true"/>).</summary>
     public bool Enabled { get; set; } = true;
 
+    // SampleInterval, WarmupSamples, SurgeWindowSamples and Cooldown differ from the bare monitor's on
+    // purpose: a hosted service samples less often and waits longer before a repeat episode. The probe
+    // levels come from ConcurrencyMonitorOptions.DefaultsFor, their one source.
+
     /// <summary>Time between samples (default 5 seconds).</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -39,44 +43,54 @@ public sealed class ConcurrencyGuardOptions
     /// <summary>Listen to the runtime's thread-pool starvation event (default <see langword="true"/>).</summary>
     public bool ListenToRuntimeEvents { get; set; } = true;
 
-    /// <summary>Log each tracked task fault (event 3) (default <see langword="true"/>).</summary>
+    /// <summary>Log tracked task faults (event 3, rate-limited per creation site) (default <see langword="true"/>).</summary>
     public bool LogTaskFaults { get; set; } = true;
 
+    /// <summary>
+    /// Faults logged in full per creation site and <see cref="TaskFaultLogWindow"/> (default 5). Further faults of
+    /// that site in the window are counted and logged as one summary (event 9) when the window ends, so a burst
+    /// of faults cannot flood the log.
+    /// </summary>
+    public int TaskFaultLogBurst { get; set; } = 5;
+
+    /// <summary>The window of <see cref="TaskFaultLogBurst"/> (default 1 minute).</summary>
+    public TimeSpan TaskFaultLogWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Tracked tasks outstanding: Degraded 10,000, Unhealthy 100,000, surge 3x over 1,000, sustained 2 min.</summary>
-    public ProbeOptions TrackedTasks { get; set; } = new() { Degraded = 10_000, Unhealthy = 100_000, SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions TrackedTasks { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.TrackedTasks);
 
     /// <summary>Thread-pool threads: reported only.</summary>
-    public ProbeOptions ThreadPoolThreads { get; set; } = new();
+    public ProbeOptions ThreadPoolThreads { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.ThreadPoolThreads);
 
     /// <summary>Thread-pool queue length: Degraded 1,000, surge 3x over 100.</summary>
-    public ProbeOptions ThreadPoolQueueLength { get; set; } = new() { Degraded = 1_000, SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions ThreadPoolQueueLength { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.ThreadPoolQueueLength);
 
     /// <summary>Work items completed per second: reported only.</summary>
-    public ProbeOptions ThreadPoolCompletionRate { get; set; } = new();
+    public ProbeOptions ThreadPoolCompletionRate { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.ThreadPoolCompletionRate);
 
     /// <summary>Starvation probe latency (seconds): Degraded 1, Unhealthy 5, sustained 30 s; only when corroborated.</summary>
-    public ProbeOptions StarvationLatency { get; set; } = new() { Degraded = 1, Unhealthy = 5, SustainedFor = TimeSpan.FromSeconds(30) };
+    public ProbeOptions StarvationLatency { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.StarvationLatency);
 
     /// <summary>Runtime starvation adjustments per sample: Degraded 2.</summary>
-    public ProbeOptions StarvationEvents { get; set; } = new() { Degraded = 2 };
+    public ProbeOptions StarvationEvents { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.StarvationEvents);
 
     /// <summary>Lock contentions per second: surge 3x over 1,000/s.</summary>
-    public ProbeOptions LockContentionRate { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions LockContentionRate { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.LockContentionRate);
 
     /// <summary>GC pause share: Degraded 0.2, Unhealthy 0.5.</summary>
-    public ProbeOptions GcPauseShare { get; set; } = new() { Degraded = 0.2, Unhealthy = 0.5 };
+    public ProbeOptions GcPauseShare { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.GcPauseShare);
 
     /// <summary>Open handles: reported only.</summary>
-    public ProbeOptions OpenHandles { get; set; } = new();
+    public ProbeOptions OpenHandles { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.OpenHandles);
 
     /// <summary>Open file descriptors / limit: Degraded 0.8, Unhealthy 0.95.</summary>
-    public ProbeOptions HandleUsage { get; set; } = new() { Degraded = 0.8, Unhealthy = 0.95 };
+    public ProbeOptions HandleUsage { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.HandleUsage);
 
     /// <summary>HTTP client requests in flight: surge 3x over 100.</summary>
-    public ProbeOptions HttpActiveRequests { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpActiveRequests { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.HttpActiveRequests);
 
     /// <summary>HTTP client connections open: surge 3x over 100.</summary>
-    public ProbeOptions HttpOpenConnections { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpOpenConnections { get; set; } = ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.HttpOpenConnections);
 
     /// <summary>Opt-in process dump on a sustained alarm.</summary>
     public DumpOptions Dump { get; set; } = new();
@@ -136,7 +150,10 @@ public sealed class DumpOptions
     /// <summary>Write a dump when a sustained alarm is raised (default <see langword="false"/>).</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>The folder to write dumps to (required when enabled; created if missing).</summary>
+    /// <summary>
+    /// The folder to write dumps to (required when enabled). Created owner-only (0700 on Unix) if missing;
+    /// each dump file is made owner-only too. A dump with the heap holds every secret the process held.
+    /// </summary>
     public string? Directory { get; set; }
 
     /// <summary>The dump kind (default <see cref="DumpKind.WithHeap"/>).</summary>
@@ -145,6 +162,12 @@ public sealed class DumpOptions
     /// <summary>At most one dump per this interval (default 1 hour).</summary>
     public TimeSpan MinInterval { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>At most this many dumps per process lifetime (default 3).</summary>
+    /// <summary>At most this many dumps written per process lifetime (default 3); failed or timed-out attempts do not count.</summary>
     public int MaxDumps { get; set; } = 3;
+
+    /// <summary>
+    /// How long one dump may take (default 2 minutes). Past it the write is abandoned (logged as event 11)
+    /// and a later alarm may start a new one, so a hung write cannot block every later dump.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -26,6 +26,16 @@ public sealed class ConcurrencyGuardOptionsValidator : IValidateOptions<Concurre
             errors.Add($"{ConcurrencyGuardOptions.SectionName}:{error}");
         }
 
+        if (options.TaskFaultLogBurst < 1)
+        {
+            errors.Add($"{ConcurrencyGuardOptions.SectionName}:TaskFaultLogBurst must be at least 1 (was {options.TaskFaultLogBurst}).");
+        }
+
+        if (options.TaskFaultLogWindow <= TimeSpan.Zero || options.TaskFaultLogWindow > ConcurrencyMonitorOptions.MaxSampleInterval)
+        {
+            errors.Add($"{ConcurrencyGuardOptions.SectionName}:TaskFaultLogWindow must be positive and at most {ConcurrencyMonitorOptions.MaxSampleInterval} (was {options.TaskFaultLogWindow}).");
+        }
+
         DumpOptions? dump = options.Dump;
         if (dump is null)
         {
@@ -46,6 +56,11 @@ public sealed class ConcurrencyGuardOptionsValidator : IValidateOptions<Concurre
             if (dump.MaxDumps < 0)
             {
                 errors.Add($"{ConcurrencyGuardOptions.SectionName}:Dump.MaxDumps must not be negative (was {dump.MaxDumps}).");
+            }
+
+            if (dump.WriteTimeout <= TimeSpan.Zero || dump.WriteTimeout > ConcurrencyMonitorOptions.MaxSampleInterval)
+            {
+                errors.Add($"{ConcurrencyGuardOptions.SectionName}:Dump.WriteTimeout must be positive and at most {ConcurrencyMonitorOptions.MaxSampleInterval} (was {dump.WriteTimeout}).");
             }
 
             if (!Enum.IsDefined(dump.Type))

@@ -66,7 +66,7 @@ public static class ConcurrencyGuardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ConcurrencyGuardOptions>>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IDumpWriter>()));
+            () => sp.GetRequiredService<IDumpWriter>())); // resolved at the first dump only
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ConcurrencyGuardHostedService>());
         return services;
     }

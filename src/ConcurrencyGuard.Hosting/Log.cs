@@ -29,6 +29,15 @@ public static class ConcurrencyGuardEventIds
 
     /// <summary>8: the monitor stopped (Information).</summary>
     public const int MonitorStopped = 8;
+
+    /// <summary>9: faults of one creation site over the log burst were counted, not logged one by one (Warning, with the count).</summary>
+    public const int TaskFaultsSuppressed = 9;
+
+    /// <summary>10: reading a probe failed; the other probes were sampled (Warning; logged at the 1st, 10th, 100th... failure in a row).</summary>
+    public const int ProbeFailed = 10;
+
+    /// <summary>11: a process dump did not finish within <c>Dump:WriteTimeout</c> and was abandoned (Error).</summary>
+    public const int DumpTimedOut = 11;
 }
 
 internal static partial class Log
@@ -60,6 +69,18 @@ internal static partial class Log
     [LoggerMessage(EventId = ConcurrencyGuardEventIds.MonitorStarted, EventName = "MonitorStarted", Level = LogLevel.Information,
         Message = "ConcurrencyGuard monitor started (sampling every {SampleInterval})")]
     public static partial void MonitorStarted(ILogger logger, TimeSpan sampleInterval);
+
+    [LoggerMessage(EventId = ConcurrencyGuardEventIds.TaskFaultsSuppressed, EventName = "TaskFaultsSuppressed", Level = LogLevel.Warning,
+        Message = "{Count} more fault(s) of tracked tasks created at {Site} in the last {Window} were not logged one by one (last: {ExceptionType}: {ExceptionMessage})")]
+    public static partial void TaskFaultsSuppressed(ILogger logger, long count, string site, TimeSpan window, string exceptionType, string exceptionMessage);
+
+    [LoggerMessage(EventId = ConcurrencyGuardEventIds.ProbeFailed, EventName = "ProbeFailed", Level = LogLevel.Warning,
+        Message = "Reading the {Probe} probe failed ({Failures} sample(s) in a row); the other probes were sampled")]
+    public static partial void ProbeFailed(ILogger logger, Exception exception, string probe, int failures);
+
+    [LoggerMessage(EventId = ConcurrencyGuardEventIds.DumpTimedOut, EventName = "DumpTimedOut", Level = LogLevel.Error,
+        Message = "Writing the process dump {DumpPath} did not finish within {WriteTimeout}; it was abandoned and later dumps may start")]
+    public static partial void DumpTimedOut(ILogger logger, string dumpPath, TimeSpan writeTimeout);
 
     [LoggerMessage(EventId = ConcurrencyGuardEventIds.MonitorStopped, EventName = "MonitorStopped", Level = LogLevel.Information,
         Message = "ConcurrencyGuard monitor stopped")]

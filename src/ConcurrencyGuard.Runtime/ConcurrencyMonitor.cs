@@ -34,12 +34,15 @@ public sealed class ConcurrencyMonitor : IDisposable
     private ITimer? _timer;
     private RuntimeEventListener? _runtimeEvents;
     private MeterListener? _httpListener;
-    private long _httpActive;
-    private long _httpConnections;
+    private readonly LowerBoundCounter _httpActive = new();
+    private readonly LowerBoundCounter _httpConnections = new();
+    private readonly int[] _probeFailures = new int[Enum.GetValues<ProbeKind>().Length];
 
     private int _started;
     private volatile bool _disposed;
     private long _samples;
+    private long _skippedSamples;
+    private long _startedAt;
     private volatile ConcurrencyAlarm[] _active = Array.Empty<ConcurrencyAlarm>();
     private volatile ConcurrencySample? _last;
 
@@ -71,12 +74,12 @@ public sealed class ConcurrencyMonitor : IDisposable
         _ownsMeter = _options.Meter is null;
         Meter = _options.Meter ?? new Meter(MetricNames.MeterName, typeof(ConcurrencyMonitor).Assembly.GetName().Version?.ToString());
         _trackerInstruments = new TrackerInstruments(
-            Meter.CreateHistogram<double>(MetricNames.TaskDuration, "s", "Run time of tracked fire-and-forget tasks."),
+            CreateSecondsHistogram(Meter, MetricNames.TaskDuration, "Run time of tracked fire-and-forget tasks.", MetricNames.TaskDurationBuckets),
             Meter.CreateCounter<long>(MetricNames.TaskFaultCount, "{fault}", "Tracked tasks that faulted."),
             Meter.CreateCounter<long>(MetricNames.TaskDroppedCount, "{task}", "Tasks not tracked because the registry was at its cap."));
         TaskTracker tracker = Tracker;
         Meter.CreateObservableUpDownCounter(MetricNames.TaskActive, () => tracker.Outstanding, "{task}", "Tracked tasks outstanding.");
-        _probeDuration = Meter.CreateHistogram<double>(MetricNames.ProbeDuration, "s", "Time a probe work item waited in the thread-pool queue before it ran.");
+        _probeDuration = CreateSecondsHistogram(Meter, MetricNames.ProbeDuration, "Time a probe work item waited in the thread-pool queue before it ran.", MetricNames.ProbeDurationBuckets);
         _starvationCount = Meter.CreateCounter<long>(MetricNames.StarvationCount, "{adjustment}", "Thread injections the runtime made because of thread-pool starvation.");
         _alarmCount = Meter.CreateCounter<long>(MetricNames.AlarmCount, "{alarm}", "Alarms raised (escalations included).");
         Meter.CreateObservableUpDownCounter(MetricNames.AlarmActive, () => _active.Length, "{alarm}", "Alarms currently raised.");
@@ -88,6 +91,12 @@ public sealed class ConcurrencyMonitor : IDisposable
 
     /// <summary>Raised when an alarm episode clears (after hysteresis).</summary>
     public event EventHandler<ConcurrencyAlarmEventArgs>? AlarmCleared;
+
+    /// <summary>
+    /// Raised on the sampling thread when reading a probe threw: that probe has no value in the sample,
+    /// the others are sampled as usual. Carries the number of consecutive failures of the probe.
+    /// </summary>
+    public event EventHandler<ProbeFailedEventArgs>? ProbeFailed;
 
     /// <summary>The tracker whose tasks are probed.</summary>
     public TaskTracker Tracker { get; }
@@ -113,7 +122,36 @@ public sealed class ConcurrencyMonitor : IDisposable
     /// <summary>Whether <see cref="Start"/> was called and <see cref="Dispose"/> was not.</summary>
     public bool IsRunning => Volatile.Read(ref _started) == 1 && !_disposed;
 
+    /// <summary>Timer ticks skipped because the previous sample was still running (a sample never queues behind another).</summary>
+    public long SkippedSamples => Interlocked.Read(ref _skippedSamples);
+
+    /// <summary>When <see cref="Start"/> was called (on the monitor's clock), or <see langword="null"/> before.</summary>
+    public DateTimeOffset? StartedAt => Interlocked.Read(ref _startedAt) is long ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Whether the monitor is running but its last sample (or its start, before the first sample) is older
+    /// than three sample intervals: its state is stale, for example because the sampling thread is stuck.
+    /// </summary>
+    public bool IsStalled
+    {
+        get
+        {
+            if (!IsRunning || StartedAt is not DateTimeOffset started)
+            {
+                return false;
+            }
+
+            DateTimeOffset last = _last?.Timestamp ?? started;
+            return _time.GetUtcNow() - last > 3 * _options.SampleInterval;
+        }
+    }
+
+    /// <summary>Test hook: runs inside the per-probe error handling before each probe is read.</summary>
+    internal Action<ProbeKind>? BeforeProbe { get; set; }
+
     internal Thread? SamplingThread => _thread;
+
+    internal bool IsDisposed => _disposed;
 
     internal bool HasTimer => _timer is not null;
 
@@ -129,6 +167,7 @@ public sealed class ConcurrencyMonitor : IDisposable
             return;
         }
 
+        Interlocked.Exchange(ref _startedAt, _time.GetUtcNow().UtcTicks);
         Tracker.Instruments = _trackerInstruments;
         if (_options.ListenToRuntimeEvents && (_options.StarvationEvents.Enabled || _options.StarvationLatency.Enabled))
         {
@@ -154,7 +193,7 @@ public sealed class ConcurrencyMonitor : IDisposable
         {
             SampleNow();
             _timer = _time.CreateTimer(
-                static state => ((ConcurrencyMonitor)state!).SampleSafe(),
+                static state => ((ConcurrencyMonitor)state!).SampleOnTick(),
                 this,
                 _options.SampleInterval,
                 _options.SampleInterval);
@@ -186,6 +225,15 @@ public sealed class ConcurrencyMonitor : IDisposable
 
         _disposed = true;
         _stop.Set();
+
+        // Wait for a sample in progress on another thread, so no event is raised after Dispose returns.
+        if (!Monitor.IsEntered(_gate))
+        {
+            lock (_gate)
+            {
+            }
+        }
+
         Thread? thread = _thread;
         if (thread is not null && thread != Thread.CurrentThread)
         {
@@ -208,10 +256,36 @@ public sealed class ConcurrencyMonitor : IDisposable
 
     private void Loop()
     {
-        SampleSafe();
-        while (!_stop.Wait(_options.SampleInterval))
+        try
         {
             SampleSafe();
+            while (!_stop.Wait(_options.SampleInterval))
+            {
+                SampleSafe();
+            }
+        }
+        catch (Exception)
+        {
+            // Nothing may escape a thread of ours: it would end the process.
+        }
+    }
+
+    /// <summary>A timer tick: samples unless a sample is still running, so ticks never pile up behind the gate.</summary>
+    private void SampleOnTick()
+    {
+        if (!Monitor.TryEnter(_gate))
+        {
+            Interlocked.Increment(ref _skippedSamples);
+            return;
+        }
+
+        try
+        {
+            SampleSafe();
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
         }
     }
 
@@ -223,7 +297,7 @@ public sealed class ConcurrencyMonitor : IDisposable
         }
         catch (Exception)
         {
-            // The monitor must never take the process down; a failing probe is skipped this round.
+            // The monitor must never take the process down (probes are guarded one by one in Sample).
         }
     }
 
@@ -242,14 +316,7 @@ public sealed class ConcurrencyMonitor : IDisposable
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
-            if (instrument.Name == HttpActiveRequestsName)
-            {
-                Interlocked.Add(ref _httpActive, value);
-            }
-            else
-            {
-                Interlocked.Add(ref _httpConnections, value);
-            }
+            (instrument.Name == HttpActiveRequestsName ? _httpActive : _httpConnections).Add(value);
         });
         listener.Start();
         _httpListener = listener;
@@ -262,30 +329,51 @@ public sealed class ConcurrencyMonitor : IDisposable
         double elapsed = _lastTimestamp == 0 ? double.NaN : _time.GetElapsedTime(_lastTimestamp, timestamp).TotalSeconds;
         bool haveRate = elapsed > 0;
         var values = new Dictionary<ProbeKind, double>();
+        long queue = 0;
+        long starvationDelta = 0;
 
-        void Put(ProbeKind kind, double value)
+        // One failing probe costs only its own value: each read is guarded on its own.
+        void Probe(ProbeKind kind, Func<double> read)
         {
-            if (_options.GetProbe(kind).Enabled && !double.IsNaN(value) && !double.IsInfinity(value))
+            if (!_options.GetProbe(kind).Enabled)
+            {
+                return;
+            }
+
+            double value;
+            try
+            {
+                BeforeProbe?.Invoke(kind);
+                value = read();
+            }
+            catch (Exception e)
+            {
+                int failures = ++_probeFailures[(int)kind];
+                Fire(ProbeFailed, new ProbeFailedEventArgs(kind, e, failures));
+                return;
+            }
+
+            _probeFailures[(int)kind] = 0;
+            if (!double.IsNaN(value) && !double.IsInfinity(value))
             {
                 values[kind] = value;
             }
         }
 
-        Put(ProbeKind.TrackedTasks, Tracker.Outstanding);
-        Put(ProbeKind.ThreadPoolThreads, ThreadPool.ThreadCount);
-        long queue = ThreadPool.PendingWorkItemCount;
-        Put(ProbeKind.ThreadPoolQueueLength, queue);
-
-        long completed = ThreadPool.CompletedWorkItemCount;
-        if (haveRate)
+        Probe(ProbeKind.TrackedTasks, () => Tracker.Outstanding);
+        Probe(ProbeKind.ThreadPoolThreads, () => ThreadPool.ThreadCount);
+        queue = ThreadPool.PendingWorkItemCount;
+        Probe(ProbeKind.ThreadPoolQueueLength, () => queue);
+        Probe(ProbeKind.ThreadPoolCompletionRate, () =>
         {
-            Put(ProbeKind.ThreadPoolCompletionRate, Math.Max(0, completed - _lastCompleted) / elapsed);
-        }
-
-        _lastCompleted = completed;
+            long completed = ThreadPool.CompletedWorkItemCount;
+            double rate = haveRate ? Math.Max(0, completed - _lastCompleted) / elapsed : double.NaN;
+            _lastCompleted = completed;
+            return rate;
+        });
 
         long starvation = _runtimeEvents?.StarvationAdjustments ?? 0;
-        long starvationDelta = starvation - _lastStarvation;
+        starvationDelta = starvation - _lastStarvation;
         _lastStarvation = starvation;
         if (starvationDelta > 0)
         {
@@ -294,52 +382,46 @@ public sealed class ConcurrencyMonitor : IDisposable
 
         if (_runtimeEvents is not null)
         {
-            Put(ProbeKind.StarvationEvents, starvationDelta);
+            Probe(ProbeKind.StarvationEvents, () => starvationDelta);
         }
 
-        if (_options.StarvationLatency.Enabled)
+        Probe(ProbeKind.StarvationLatency, MeasureProbeLatency);
+        Probe(ProbeKind.LockContentionRate, () =>
         {
-            Put(ProbeKind.StarvationLatency, MeasureProbeLatency());
-        }
-
-        long contentions = Monitor.LockContentionCount;
-        if (haveRate)
+            long contentions = Monitor.LockContentionCount;
+            double rate = haveRate ? Math.Max(0, contentions - _lastContentions) / elapsed : double.NaN;
+            _lastContentions = contentions;
+            return rate;
+        });
+        Probe(ProbeKind.GcPauseShare, () =>
         {
-            Put(ProbeKind.LockContentionRate, Math.Max(0, contentions - _lastContentions) / elapsed);
-        }
+            TimeSpan pause = GC.GetTotalPauseDuration();
+            double share = haveRate ? Math.Clamp((pause - _lastPause).TotalSeconds / elapsed, 0, 1) : double.NaN;
+            _lastPause = pause;
+            return share;
+        });
 
-        _lastContentions = contentions;
-
-        TimeSpan pause = GC.GetTotalPauseDuration();
-        if (haveRate && _options.GcPauseShare.Enabled)
+        long handles = -1;
+        Probe(ProbeKind.OpenHandles, () => handles = SystemProbes.OpenHandles());
+        Probe(ProbeKind.HandleUsage, () =>
         {
-            Put(ProbeKind.GcPauseShare, Math.Clamp((pause - _lastPause).TotalSeconds / elapsed, 0, 1));
-        }
-
-        _lastPause = pause;
-
-        if (_options.OpenHandles.Enabled || _options.HandleUsage.Enabled)
-        {
-            long handles = SystemProbes.OpenHandles();
             if (_fdLimit == -2)
             {
                 _fdLimit = SystemProbes.FileDescriptorLimit();
             }
 
-            if (handles >= 0)
+            if (handles < 0)
             {
-                Put(ProbeKind.OpenHandles, handles);
-                if (_fdLimit > 0)
-                {
-                    Put(ProbeKind.HandleUsage, (double)handles / _fdLimit);
-                }
+                handles = SystemProbes.OpenHandles();
             }
-        }
+
+            return handles >= 0 && _fdLimit > 0 ? (double)handles / _fdLimit : double.NaN;
+        });
 
         if (_httpListener is not null)
         {
-            Put(ProbeKind.HttpActiveRequests, Math.Max(0, Interlocked.Read(ref _httpActive)));
-            Put(ProbeKind.HttpOpenConnections, Math.Max(0, Interlocked.Read(ref _httpConnections)));
+            Probe(ProbeKind.HttpActiveRequests, () => _httpActive.LowerBound);
+            Probe(ProbeKind.HttpOpenConnections, () => _httpConnections.LowerBound);
         }
 
         _lastTimestamp = timestamp;
@@ -352,7 +434,14 @@ public sealed class ConcurrencyMonitor : IDisposable
         foreach (KeyValuePair<ProbeKind, double> pair in values)
         {
             double input = pair.Key == ProbeKind.StarvationLatency && !corroborated ? 0 : pair.Value;
-            _states[pair.Key].Evaluate(input, now, _options.GetProbe(pair.Key), _options, sink);
+            try
+            {
+                _states[pair.Key].Evaluate(input, now, _options.GetProbe(pair.Key), _options, sink);
+            }
+            catch (Exception e)
+            {
+                Fire(ProbeFailed, new ProbeFailedEventArgs(pair.Key, e, ++_probeFailures[(int)pair.Key]));
+            }
         }
 
         ConcurrencyAlarm[] active = _states.Values.SelectMany(s => s.ActiveAlarms).ToArray();
@@ -431,14 +520,26 @@ public sealed class ConcurrencyMonitor : IDisposable
 
     private void Fire(EventHandler<ConcurrencyAlarmEventArgs>? handlers, ConcurrencyAlarm alarm)
     {
+        if (handlers is not null)
+        {
+            Fire(handlers, new ConcurrencyAlarmEventArgs(alarm));
+        }
+    }
+
+    private void Fire<T>(EventHandler<T>? handlers, T args)
+    {
         if (handlers is null)
         {
             return;
         }
 
-        var args = new ConcurrencyAlarmEventArgs(alarm);
-        foreach (EventHandler<ConcurrencyAlarmEventArgs> handler in handlers.GetInvocationList())
+        foreach (EventHandler<T> handler in handlers.GetInvocationList())
         {
+            if (_disposed)
+            {
+                return; // no event after Dispose (Dispose waits for the sample in progress)
+            }
+
             try
             {
                 handler(this, args);
@@ -446,6 +547,46 @@ public sealed class ConcurrencyMonitor : IDisposable
             catch (Exception)
             {
                 // A subscriber's failure must not stop the monitor.
+            }
+        }
+    }
+
+    private static Histogram<double> CreateSecondsHistogram(Meter meter, string name, string description, IReadOnlyList<double> buckets)
+    {
+#if NET9_0_OR_GREATER
+        // Advice makes OpenTelemetry use second-scale buckets instead of its millisecond defaults (0, 5, 10, ... 10000).
+        return meter.CreateHistogram<double>(name, "s", description, tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
+#else
+        _ = buckets; // net8 has no advice: configure an OpenTelemetry view with MetricNames' boundaries (see docs).
+        return meter.CreateHistogram<double>(name, "s", description);
+#endif
+    }
+
+    /// <summary>
+    /// Running sum of an UpDownCounter seen from the listener's start, reported as a lower bound of the
+    /// true count: a decrement of something counted before the start lowers the floor, not the count.
+    /// </summary>
+    private sealed class LowerBoundCounter
+    {
+        private long _sum;
+        private long _lowest;
+
+        /// <summary>Never negative and never above the true count: sum minus the lowest sum seen (at most 0).</summary>
+        public long LowerBound
+        {
+            get
+            {
+                long lowest = Interlocked.Read(ref _lowest);
+                return Math.Max(0, Interlocked.Read(ref _sum) - lowest);
+            }
+        }
+
+        public void Add(long delta)
+        {
+            long sum = Interlocked.Add(ref _sum, delta);
+            long lowest;
+            while (sum < (lowest = Interlocked.Read(ref _lowest)) && Interlocked.CompareExchange(ref _lowest, sum, lowest) != lowest)
+            {
             }
         }
     }

@@ -18,7 +18,16 @@ public sealed class ConcurrencyMonitorOptions
     /// </summary>
     public Meter? Meter { get; set; }
 
-    /// <summary>Time between samples (default 2 seconds).</summary>
+    /// <summary>The shortest <see cref="SampleInterval"/> accepted: 10 ms.</summary>
+    public static readonly TimeSpan MinSampleInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest <see cref="SampleInterval"/> accepted: 1 day.</summary>
+    public static readonly TimeSpan MaxSampleInterval = TimeSpan.FromDays(1);
+
+    /// <summary>The largest sample count accepted for <see cref="WarmupSamples"/>, <see cref="SurgeWindowSamples"/> and <see cref="ClearAfterSamples"/>.</summary>
+    public const int MaxSamples = 10_000;
+
+    /// <summary>Time between samples (default 2 seconds; between <see cref="MinSampleInterval"/> and <see cref="MaxSampleInterval"/>).</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Samples taken before the surge rule applies (default 10).</summary>
@@ -52,40 +61,60 @@ public sealed class ConcurrencyMonitorOptions
     public bool ListenToRuntimeEvents { get; set; } = true;
 
     /// <summary>Tracked tasks outstanding: Degraded 10,000, Unhealthy 100,000, surge 3x over at least 1,000, sustained 2 min.</summary>
-    public ProbeOptions TrackedTasks { get; set; } = new() { Degraded = 10_000, Unhealthy = 100_000, SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions TrackedTasks { get; set; } = DefaultsFor(ProbeKind.TrackedTasks);
 
     /// <summary>Thread-pool threads: no levels by default (reported only; starvation is judged by the latency probe).</summary>
-    public ProbeOptions ThreadPoolThreads { get; set; } = new();
+    public ProbeOptions ThreadPoolThreads { get; set; } = DefaultsFor(ProbeKind.ThreadPoolThreads);
 
     /// <summary>Thread-pool queue length: Degraded 1,000 and surge 3x over at least 100 queued items.</summary>
-    public ProbeOptions ThreadPoolQueueLength { get; set; } = new() { Degraded = 1_000, SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions ThreadPoolQueueLength { get; set; } = DefaultsFor(ProbeKind.ThreadPoolQueueLength);
 
     /// <summary>Work items completed per second: reported only by default.</summary>
-    public ProbeOptions ThreadPoolCompletionRate { get; set; } = new();
+    public ProbeOptions ThreadPoolCompletionRate { get; set; } = DefaultsFor(ProbeKind.ThreadPoolCompletionRate);
 
     /// <summary>Starvation probe latency in seconds: Degraded 1 s, Unhealthy 5 s, sustained 30 s (only when corroborated).</summary>
-    public ProbeOptions StarvationLatency { get; set; } = new() { Degraded = 1, Unhealthy = 5, SustainedFor = TimeSpan.FromSeconds(30) };
+    public ProbeOptions StarvationLatency { get; set; } = DefaultsFor(ProbeKind.StarvationLatency);
 
     /// <summary>Runtime starvation adjustments per sample: Degraded at 2.</summary>
-    public ProbeOptions StarvationEvents { get; set; } = new() { Degraded = 2 };
+    public ProbeOptions StarvationEvents { get; set; } = DefaultsFor(ProbeKind.StarvationEvents);
 
     /// <summary>Lock contentions per second: surge 3x over at least 1,000/s.</summary>
-    public ProbeOptions LockContentionRate { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions LockContentionRate { get; set; } = DefaultsFor(ProbeKind.LockContentionRate);
 
     /// <summary>GC pause share of wall time: Degraded 0.2, Unhealthy 0.5.</summary>
-    public ProbeOptions GcPauseShare { get; set; } = new() { Degraded = 0.2, Unhealthy = 0.5 };
+    public ProbeOptions GcPauseShare { get; set; } = DefaultsFor(ProbeKind.GcPauseShare);
 
     /// <summary>Open handles: reported only by default (the usage ratio carries the levels).</summary>
-    public ProbeOptions OpenHandles { get; set; } = new();
+    public ProbeOptions OpenHandles { get; set; } = DefaultsFor(ProbeKind.OpenHandles);
 
     /// <summary>Open file descriptors / soft limit: Degraded 0.8, Unhealthy 0.95.</summary>
-    public ProbeOptions HandleUsage { get; set; } = new() { Degraded = 0.8, Unhealthy = 0.95 };
+    public ProbeOptions HandleUsage { get; set; } = DefaultsFor(ProbeKind.HandleUsage);
 
     /// <summary>HTTP client requests in flight: surge 3x over at least 100.</summary>
-    public ProbeOptions HttpActiveRequests { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpActiveRequests { get; set; } = DefaultsFor(ProbeKind.HttpActiveRequests);
 
     /// <summary>HTTP client connections open: surge 3x over at least 100.</summary>
-    public ProbeOptions HttpOpenConnections { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpOpenConnections { get; set; } = DefaultsFor(ProbeKind.HttpOpenConnections);
+
+    /// <summary>
+    /// The default rules of a probe (a new instance each call). The one place the default levels are
+    /// declared: the Hosting options start from these too.
+    /// </summary>
+    /// <param name="probe">The probe.</param>
+    /// <returns>Its default options.</returns>
+    public static ProbeOptions DefaultsFor(ProbeKind probe) => probe switch
+    {
+        ProbeKind.TrackedTasks => new() { Degraded = 10_000, Unhealthy = 100_000, SurgeFactor = 3, SurgeMinimum = 1_000 },
+        ProbeKind.ThreadPoolQueueLength => new() { Degraded = 1_000, SurgeFactor = 3, SurgeMinimum = 100 },
+        ProbeKind.StarvationLatency => new() { Degraded = 1, Unhealthy = 5, SustainedFor = TimeSpan.FromSeconds(30) },
+        ProbeKind.StarvationEvents => new() { Degraded = 2 },
+        ProbeKind.LockContentionRate => new() { SurgeFactor = 3, SurgeMinimum = 1_000 },
+        ProbeKind.GcPauseShare => new() { Degraded = 0.2, Unhealthy = 0.5 },
+        ProbeKind.HandleUsage => new() { Degraded = 0.8, Unhealthy = 0.95 },
+        ProbeKind.HttpActiveRequests or ProbeKind.HttpOpenConnections => new() { SurgeFactor = 3, SurgeMinimum = 100 },
+        ProbeKind.ThreadPoolThreads or ProbeKind.ThreadPoolCompletionRate or ProbeKind.OpenHandles => new(),
+        _ => throw new ArgumentOutOfRangeException(nameof(probe)),
+    };
 
     /// <summary>The rules of one probe.</summary>
     /// <param name="probe">The probe.</param>
@@ -139,15 +168,20 @@ public sealed class ConcurrencyMonitorOptions
         {
             errors.Add($"SampleInterval must be positive (was {SampleInterval}).");
         }
-
-        if (WarmupSamples < 0)
+        else if (SampleInterval < MinSampleInterval || SampleInterval > MaxSampleInterval)
         {
-            errors.Add($"WarmupSamples must not be negative (was {WarmupSamples}).");
+            // Past about 24 days the sampling thread's wait and the timer would throw at run time.
+            errors.Add($"SampleInterval must be between {MinSampleInterval} and {MaxSampleInterval} (was {SampleInterval}).");
         }
 
-        if (SurgeWindowSamples < 1)
+        if (WarmupSamples < 0 || WarmupSamples > MaxSamples)
         {
-            errors.Add($"SurgeWindowSamples must be at least 1 (was {SurgeWindowSamples}).");
+            errors.Add($"WarmupSamples must be between 0 and {MaxSamples} (was {WarmupSamples}).");
+        }
+
+        if (SurgeWindowSamples < 1 || SurgeWindowSamples > MaxSamples)
+        {
+            errors.Add($"SurgeWindowSamples must be between 1 and {MaxSamples} (was {SurgeWindowSamples}).");
         }
 
         if (Hysteresis < 0 || Hysteresis >= 1 || double.IsNaN(Hysteresis))
@@ -155,9 +189,9 @@ public sealed class ConcurrencyMonitorOptions
             errors.Add($"Hysteresis must be in [0, 1) (was {Hysteresis}).");
         }
 
-        if (ClearAfterSamples < 1)
+        if (ClearAfterSamples < 1 || ClearAfterSamples > MaxSamples)
         {
-            errors.Add($"ClearAfterSamples must be at least 1 (was {ClearAfterSamples}).");
+            errors.Add($"ClearAfterSamples must be between 1 and {MaxSamples} (was {ClearAfterSamples}).");
         }
 
         if (Cooldown < TimeSpan.Zero)

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace ConcurrencyGuard;
 
 /// <summary>Names of the <c>ConcurrencyGuard</c> meter and its instruments (OpenTelemetry style).</summary>
@@ -41,4 +43,18 @@ public static class MetricNames
 
     /// <summary>Tag on <see cref="AlarmCount"/>: <c>degraded</c> or <c>unhealthy</c>.</summary>
     public const string SeverityTag = "concurrencyguard.alarm.severity";
+
+    /// <summary>
+    /// Bucket boundaries (seconds) advised for <see cref="TaskDuration"/>: 1 ms to 1 h. OpenTelemetry's
+    /// default boundaries (0, 5, 10, ... 10000) are meant for milliseconds and would put every value in seconds
+    /// in the first bucket. On .NET 9 and later the histogram carries them as advice; on .NET 8 add an
+    /// OpenTelemetry view with them (see docs/runtime.md).
+    /// </summary>
+    public static IReadOnlyList<double> TaskDurationBuckets { get; } = new[] { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600 };
+
+    /// <summary>
+    /// Bucket boundaries (seconds) advised for <see cref="ProbeDuration"/>: 100 µs to 30 s, dense around the
+    /// 1 s starvation level so a p99 alert on it is meaningful.
+    /// </summary>
+    public static IReadOnlyList<double> ProbeDurationBuckets { get; } = new[] { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
 }

@@ -36,6 +36,14 @@ public sealed class TaskLeakOptions
     /// </summary>
     public TaskLeakScope? Scope { get; set; }
 
+    /// <summary>
+    /// Fail when the checked scope never saw a tracked task (default <see langword="true"/>): such a check
+    /// proves nothing, and usually means the scope did not flow to the code under test (for example it was
+    /// opened inside an awaited helper). Set to <see langword="false"/> where no tracked work is expected.
+    /// Checks of a whole tracker (no scope) are not affected.
+    /// </summary>
+    public bool FailOnEmptyScope { get; set; } = true;
+
     /// <summary>How many sites the failure message lists (default 20).</summary>
     public int MaxSitesInReport { get; set; } = 20;
 

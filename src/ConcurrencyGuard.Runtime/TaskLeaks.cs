@@ -37,6 +37,10 @@ public static class TaskLeaks
     /// </summary>
     /// <param name="name">A name for reports; defaults to the calling member.</param>
     /// <returns>The scope; dispose it at the end of the test.</returns>
+    /// <remarks>
+    /// Open it in the test method itself: an <see cref="AsyncLocal{T}"/> value set inside an awaited
+    /// helper does not flow back to the caller, so a scope opened there ends when the helper returns.
+    /// </remarks>
     public static TaskLeakScope Scope([CallerMemberName] string name = "") => new(name);
 
     internal static async Task VerifyAsync(TaskLeakScope? scope, TaskTracker? tracker, TaskLeakOptions options, CancellationToken cancellationToken)
@@ -44,6 +48,14 @@ public static class TaskLeaks
         if (options.Timeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Timeout must not be negative.");
+        }
+
+        if (scope is not null && options.FailOnEmptyScope && scope.Tracked == 0)
+        {
+            throw new TaskLeakException(
+                $"leak scope '{scope}' saw no tracked task, so the check would pass without checking anything. "
+                + "Was the scope opened inside an awaited helper (it ends when the helper returns), or does the code under test "
+                + "start no tracked work? Set TaskLeakOptions.FailOnEmptyScope = false if none is expected.");
         }
 
         tracker ??= TaskTracker.Default;
@@ -63,7 +75,7 @@ public static class TaskLeaks
                 if (remaining <= TimeSpan.Zero)
                 {
                     TaskTrackerSnapshot report = TaskTrackerSnapshot.Create(
-                        tracker.TimeProvider, leaked, Math.Max(1, options.MaxSitesInReport), false, 0, 0, 0);
+                        tracker, leaked, Math.Max(1, options.MaxSitesInReport), false, 0, 0, 0);
                     throw new TaskLeakException(report, options.Timeout);
                 }
 

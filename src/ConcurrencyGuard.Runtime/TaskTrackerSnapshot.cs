@@ -119,10 +119,10 @@ public sealed class TaskTrackerSnapshot
     }
 
     internal static TaskTrackerSnapshot Create(TaskTracker tracker, IEnumerable<TrackedTask> entries, int top, bool captureEntries)
-        => Create(tracker.TimeProvider, entries, top, captureEntries, tracker.Started, tracker.Faulted, tracker.Dropped);
+        => Create(tracker, entries, top, captureEntries, tracker.Started, tracker.Faulted, tracker.Dropped);
 
     internal static TaskTrackerSnapshot Create(
-        TimeProvider time,
+        TaskTracker tracker,
         IEnumerable<TrackedTask> entries,
         int top,
         bool captureEntries,
@@ -135,7 +135,6 @@ public sealed class TaskTrackerSnapshot
             throw new ArgumentOutOfRangeException(nameof(top));
         }
 
-        long now = time.GetTimestamp();
         var groups = new Dictionary<TaskSite, Group>();
         HashSet<TrackedTask>? captured = captureEntries ? new HashSet<TrackedTask>() : null;
         int total = 0;
@@ -168,11 +167,11 @@ public sealed class TaskTrackerSnapshot
             .Select(g => new TaskSiteSnapshot(
                 g.Key,
                 g.Value.Count,
-                Max(time.GetElapsedTime(g.Value.OldestStart, now), TimeSpan.Zero),
+                Max(g.Key.Tracker.ClockElapsed(g.Value.OldestStart, g.Key.Tracker.ClockNow()), TimeSpan.Zero), // a scope may hold sites of several trackers
                 g.Value.Names.ToArray()))
             .ToList();
 
-        return new TaskTrackerSnapshot(time.GetUtcNow(), total, groups.Count, started, faulted, dropped, sites, captured);
+        return new TaskTrackerSnapshot(tracker.TimeProvider.GetUtcNow(), total, groups.Count, started, faulted, dropped, sites, captured);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -1,4 +1,4 @@
-using System;
+using System.Diagnostics;
 using System.Threading.Tasks;
 
 namespace ConcurrencyGuard;
@@ -8,12 +8,13 @@ internal sealed class TrackedTask
 {
     private Task? _task;
 
-    public TrackedTask(TaskSite site, string? name, long startTimestamp, TaskLeakScope? scope, Task task)
+    public TrackedTask(TaskSite site, string? name, long startTimestamp, long preciseStart, Activity? activity, Task task)
     {
+        PreciseStart = preciseStart;
         Site = site;
         Name = name;
         StartTimestamp = startTimestamp;
-        Scope = scope;
+        Activity = activity;
         _task = task;
     }
 
@@ -21,12 +22,19 @@ internal sealed class TrackedTask
 
     public string? Name { get; }
 
+    /// <summary>When the task was handed over, on the tracker's clock (<see cref="TaskTracker.ClockNow"/>).</summary>
     public long StartTimestamp { get; }
 
-    public TaskLeakScope? Scope { get; }
+    /// <summary>A high-resolution <see cref="System.TimeProvider"/> timestamp for the duration metric, or 0 when none was taken.</summary>
+    public long PreciseStart { get; }
 
-    // Intrusive list links, guarded by the stripe's lock; Stripe is null once removed.
-    public TaskSite.Stripe? Stripe { get; set; }
+    /// <summary>The activity current when the task was handed over (its trace context goes with a fault report).</summary>
+    public Activity? Activity { get; }
+
+    public TaskLeakScope? Scope { get; set; }
+
+    // Intrusive list links, guarded by the registry stripe's lock; Stripe is 0 once removed.
+    public int Stripe { get; set; }
 
     public TrackedTask? Prev { get; set; }
 

@@ -10,6 +10,14 @@ using Microsoft.Extensions.Logging;
 // Usage: ConcurrencyGuard.Hosting.TestApp <dump-folder> [WithHeap|Mini]
 // Leaks tracked tasks until a sustained alarm writes a process dump, prints DUMP-WRITTEN <path> or
 // DUMP-FAILED <exception type>: <message>, and exits (0 written, 2 failed, 3 timed out).
+// Usage: ConcurrencyGuard.Hosting.TestApp --no-dump
+// Runs the monitor with dumps off through a sustained alarm and exits 0.
+// Both print DIAG-CLIENT-LOADED true|false: whether Microsoft.Diagnostics.NETCore.Client was loaded.
+if (args.Length > 0 && args[0] == "--no-dump")
+{
+    return await RunWithoutDumps();
+}
+
 string folder = args.Length > 0 ? args[0] : throw new ArgumentException("dump folder expected");
 DumpKind kind = args.Length > 1 ? Enum.Parse<DumpKind>(args[1]) : DumpKind.WithHeap;
 
@@ -39,9 +47,48 @@ for (int i = 0; i < 100; i++)
 Task finished = await Task.WhenAny(outcome.Task, Task.Delay(TimeSpan.FromSeconds(90)));
 (int code, string line) = finished == outcome.Task ? outcome.Task.Result : (3, "TIMEOUT");
 Console.WriteLine(line);
+Console.WriteLine("DIAG-CLIENT-LOADED " + DiagnosticsClientLoaded());
 never.SetResult();
 await host.StopAsync();
 return code;
+
+static async Task<int> RunWithoutDumps()
+{
+    var sustained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Services.AddConcurrencyGuard(o =>
+    {
+        o.SampleInterval = TimeSpan.FromMilliseconds(100);
+        o.TrackedTasks.Degraded = 10;
+        o.TrackedTasks.Unhealthy = null;
+        o.TrackedTasks.SustainedFor = TimeSpan.FromMilliseconds(300);
+    });
+    using IHost host = builder.Build();
+    host.Services.GetRequiredService<ConcurrencyMonitor>().AlarmRaised += (_, e) =>
+    {
+        if (e.Alarm.Rule == AlarmRule.Sustained)
+        {
+            sustained.TrySetResult();
+        }
+    };
+    await host.StartAsync();
+    var never = new TaskCompletionSource();
+    for (int i = 0; i < 20; i++)
+    {
+        LeakOne(never.Task);
+    }
+
+    bool alarmed = await Task.WhenAny(sustained.Task, Task.Delay(TimeSpan.FromSeconds(60))) == sustained.Task;
+    Console.WriteLine(alarmed ? "SUSTAINED-ALARM" : "TIMEOUT");
+    Console.WriteLine("DIAG-CLIENT-LOADED " + DiagnosticsClientLoaded());
+    never.SetResult();
+    await host.StopAsync();
+    return alarmed ? 0 : 3;
+}
+
+static bool DiagnosticsClientLoaded()
+    => Array.Exists(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "Microsoft.Diagnostics.NETCore.Client");
 
 static void LeakOne(Task gate) => Wait(gate).Forget("leaked-on-purpose");
 

@@ -127,6 +127,10 @@ public class HostingTests
     [InlineData("StarvationLatency:SustainedFor", "00:00:00", "ConcurrencyGuard:StarvationLatency.SustainedFor must be positive when set (was 00:00:00).")]
     [InlineData("Dump:Enabled", "true", "ConcurrencyGuard:Dump.Directory is required when Dump.Enabled is true.")]
     [InlineData("Hysteresis", "1.5", "ConcurrencyGuard:Hysteresis must be in [0, 1) (was 1.5).")]
+    [InlineData("SampleInterval", "30.00:00:00", "ConcurrencyGuard:SampleInterval must be between 00:00:00.0100000 and 1.00:00:00 (was 30.00:00:00).")]
+    [InlineData("SurgeWindowSamples", "100000000", "ConcurrencyGuard:SurgeWindowSamples must be between 1 and 10000 (was 100000000).")]
+    [InlineData("TaskFaultLogBurst", "0", "ConcurrencyGuard:TaskFaultLogBurst must be at least 1 (was 0).")]
+    [InlineData("Dump:WriteTimeout", "00:00:00", "ConcurrencyGuard:Dump.WriteTimeout must be positive and at most 1.00:00:00 (was 00:00:00).")]
     public async Task Bad_configuration_fails_at_start_with_a_clear_message(string key, string value, string expected)
     {
         using IHost host = Build(config: new() { ["ConcurrencyGuard:" + key] = value });
@@ -225,6 +229,7 @@ public class HostingTests
     [Fact]
     public async Task Sustained_alarm_writes_a_dump_rate_limited()
     {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cg-dump-" + Guid.NewGuid().ToString("N"));
         var writer = new FakeDumpWriter();
         using IHost host = Build(
             configure: o =>
@@ -234,7 +239,7 @@ public class HostingTests
                 o.TrackedTasks.SustainedFor = TimeSpan.FromSeconds(5);
                 o.Cooldown = TimeSpan.Zero;
                 o.Dump.Enabled = true;
-                o.Dump.Directory = System.IO.Path.GetTempPath();
+                o.Dump.Directory = folder;
                 o.Dump.MinInterval = TimeSpan.FromMinutes(10);
                 o.Dump.Type = DumpKind.Mini;
             },
@@ -275,6 +280,7 @@ public class HostingTests
         await Episode(TimeSpan.FromMinutes(10)); // past MinInterval: written
         Assert.Equal(2, writer.Written.Count);
         await host.StopAsync();
+        System.IO.Directory.Delete(folder, recursive: true);
     }
 
     private IHost Build(
@@ -284,52 +290,5 @@ public class HostingTests
         Action<IServiceCollection>? services = null,
         bool fakeTime = true,
         bool testDefaults = true)
-    {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
-        var settings = new Dictionary<string, string?>(config ?? new());
-        if (fakeTime)
-        {
-            settings.TryAdd("ConcurrencyGuard:SampleInterval", "00:00:01");
-        }
-
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(_logs);
-        if (fakeTime)
-        {
-            builder.Services.AddSingleton<TimeProvider>(_time);
-        }
-
-        builder.Services.AddSingleton(_tracker);
-        services?.Invoke(builder.Services);
-        builder.Services.AddConcurrencyGuard(o =>
-        {
-            if (!testDefaults)
-            {
-                configure?.Invoke(o);
-                return;
-            }
-
-            o.ListenToRuntimeEvents = false;
-            o.TrackedTasks.SustainedFor = null;
-            o.TrackedTasks.SurgeFactor = 0;
-            foreach (ProbeOptions probe in new[]
-            {
-                o.ThreadPoolThreads, o.ThreadPoolQueueLength, o.ThreadPoolCompletionRate, o.StarvationLatency, o.StarvationEvents,
-                o.LockContentionRate, o.GcPauseShare, o.OpenHandles, o.HandleUsage, o.HttpActiveRequests, o.HttpOpenConnections,
-            })
-            {
-                probe.Enabled = false;
-            }
-
-            configure?.Invoke(o);
-        });
-        if (health is not null)
-        {
-            health(builder.Services.AddHealthChecks());
-        }
-
-        return builder.Build();
-    }
+        => TestHost.Build(_time, _tracker, _logs, config, configure, health, services, fakeTime, testDefaults);
 }

@@ -74,21 +74,135 @@ public class TaskTrackerTests
     public async Task Parallel_scopes_see_only_their_own_tasks()
     {
         var leakGate = new TaskCompletionSource();
-        var scopeA = Task.Run(async () =>
+        var bothStarted = new CountdownEvent(2);
+        TaskLeakScope? a = null;
+        TaskLeakScope? b = null;
+        Task scopeA = Task.Run(async () =>
         {
             using TaskLeakScope scope = TaskLeaks.Scope("A");
+            a = scope;
             WaitOn(leakGate.Task).Forget("a-leak");
-            await Assert.ThrowsAsync<TaskLeakException>(() => scope.VerifyNoneAsync(new TaskLeakOptions { Timeout = TimeSpan.FromMilliseconds(50) }));
+            bothStarted.Signal();
+            bothStarted.Wait(TimeSpan.FromSeconds(30)); // B's tasks exist while A checks
+            TaskLeakException e = await Assert.ThrowsAsync<TaskLeakException>(() => scope.VerifyNoneAsync(new TaskLeakOptions { Timeout = TimeSpan.FromMilliseconds(50) }));
+            Assert.Equal(1, e.Leaks!.Outstanding);
+            Assert.Equal(new[] { "a-leak" }, e.Leaks.Sites.Single().Names);
         });
-        var scopeB = Task.Run(async () =>
+        Task scopeB = Task.Run(async () =>
         {
             using TaskLeakScope scope = TaskLeaks.Scope("B");
-            Task.Delay(1).Forget("b-quick");
-            await scope.VerifyNoneAsync(new TaskLeakOptions { Timeout = TimeSpan.FromSeconds(30) });
+            b = scope;
+            var quick = new TaskCompletionSource();
+            WaitOn(quick.Task).Forget("b-quick");
+            WaitOn(leakGate.Task).Forget("b-slow-but-ignored");
+            bothStarted.Signal();
+            bothStarted.Wait(TimeSpan.FromSeconds(30));
+            quick.SetResult();
+            await scope.VerifyNoneAsync(new TaskLeakOptions { Timeout = TimeSpan.FromSeconds(30) }.IgnoreName("b-slow-but-ignored"));
         });
 
         await Task.WhenAll(scopeA, scopeB);
+        Assert.Equal(1, a!.Tracked); // each scope saw exactly its own tasks
+        Assert.Equal(2, b!.Tracked);
         leakGate.SetResult();
+    }
+
+    [Fact]
+    public async Task A_scope_that_saw_no_task_fails_by_default_and_passes_when_told_none_is_expected()
+    {
+        using TaskLeakScope scope = TaskLeaks.Scope();
+        TaskLeakException e = await Assert.ThrowsAsync<TaskLeakException>(() => TaskLeaks.VerifyNoneAsync());
+        Assert.Contains("saw no tracked task", e.Message);
+        await TaskLeaks.VerifyNoneAsync(new TaskLeakOptions { FailOnEmptyScope = false });
+
+        Task.CompletedTask.Forget(); // already completed: not registered, so not counted
+        Task.Delay(1).Forget();
+        Assert.Equal(1, scope.Tracked);
+        await TaskLeaks.VerifyNoneAsync(new TaskLeakOptions { Timeout = TimeSpan.FromSeconds(30) });
+    }
+
+    [Fact]
+    public async Task A_scope_opened_in_an_awaited_helper_ends_with_the_helper_and_the_empty_check_says_so()
+    {
+        TaskLeakScope scope = await OpenScopeAsync(); // the pitfall: the AsyncLocal does not flow back
+        var gate = new TaskCompletionSource();
+        WaitOn(gate.Task).Forget("not-in-the-scope");
+        Assert.Equal(0, scope.Tracked);
+        TaskLeakException e = await Assert.ThrowsAsync<TaskLeakException>(() => scope.VerifyNoneAsync());
+        Assert.Contains("awaited helper", e.Message);
+
+        // Positive control: opened in the test method itself, the same call lands in it.
+        using (TaskLeakScope direct = TaskLeaks.Scope())
+        {
+            WaitOn(gate.Task).Forget("in-the-scope");
+            Assert.Equal(1, direct.Tracked);
+        }
+
+        gate.SetResult();
+        scope.Dispose();
+    }
+
+    [Fact]
+    public async Task Tasks_tracked_after_a_scope_is_disposed_are_not_attributed_to_it()
+    {
+        var gate = new TaskCompletionSource();
+        var beforeDispose = new TaskCompletionSource();
+        var afterDispose = new TaskCompletionSource();
+        var tracked = new TaskCompletionSource();
+        TaskLeakScope scope = TaskLeaks.Scope("ends-early");
+
+        // A flow that captured the scope and outlives it (like a timer or a task the test did not await).
+        Task flow = Task.Run(async () =>
+        {
+            await beforeDispose.Task;
+            WaitOn(gate.Task).Forget("before-dispose");
+            tracked.SetResult();
+            await afterDispose.Task;
+            WaitOn(gate.Task).Forget("after-dispose");
+        });
+
+        beforeDispose.SetResult();
+        await tracked.Task;
+        Assert.Equal(1, scope.Tracked); // positive control: the captured flow does reach the live scope
+
+        scope.Dispose();
+        Assert.True(scope.IsDisposed);
+        afterDispose.SetResult();
+        await flow;
+        Assert.Equal(1, scope.Tracked);
+        Assert.Equal(new[] { "before-dispose" }, scope.Entries.Select(e => e.Name).ToArray());
+        gate.SetResult();
+    }
+
+    [Fact]
+    public async Task A_fault_carries_the_trace_context_of_the_call_that_handed_the_task_over()
+    {
+        var tracker = new TaskTracker();
+        var faults = new ConcurrentQueue<TaskFaultedEventArgs>();
+        tracker.TaskFaulted += (_, e) => faults.Enqueue(e);
+        var gate = new TaskCompletionSource();
+        System.Diagnostics.ActivityContext context;
+        using (var activity = new System.Diagnostics.Activity("request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            context = activity.Context;
+            tracker.Track(Throw(new InvalidOperationException("later"), gate.Task), "in-request");
+        }
+
+        tracker.Track(Throw(new InvalidOperationException("no trace"), gate.Task), "outside");
+        gate.SetResult(); // completes on this thread, outside the activity
+        Assert.True(await tracker.WaitForIdleAsync(TimeSpan.FromSeconds(30)));
+
+        TaskFaultedEventArgs inRequest = faults.Single(f => f.Name == "in-request");
+        Assert.NotEqual(default, context.TraceId);
+        Assert.Equal(context.TraceId, inRequest.TraceContext.TraceId);
+        Assert.Equal(context.SpanId, inRequest.TraceContext.SpanId);
+        Assert.Equal(default, faults.Single(f => f.Name == "outside").TraceContext);
+    }
+
+    private static async Task<TaskLeakScope> OpenScopeAsync()
+    {
+        await Task.Yield();
+        return TaskLeaks.Scope("opened-in-helper");
     }
 
     [Fact]
@@ -174,6 +288,17 @@ public class TaskTrackerTests
             }
 
             Assert.DoesNotContain(unobserved, e => ReferenceEquals(e, boom) || ReferenceEquals(e, immediate));
+
+            // Positive control: an untracked faulted task that nobody observes does raise the event here.
+            var untracked = new InvalidOperationException("untracked");
+            DropFaultedTask(untracked);
+            for (int i = 0; i < 20 && !unobserved.Contains(untracked); i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.Contains(untracked, unobserved);
         }
         finally
         {
@@ -234,18 +359,25 @@ public class TaskTrackerTests
     {
         var tracker = new TaskTracker();
         var gate = new TaskCompletionSource();
-        int callerThread = Environment.CurrentManagedThreadId;
+        using var started = new ManualResetEventSlim();
+        bool onPool = false;
         int ranOn = -1;
         tracker.Run(async () =>
         {
             ranOn = Environment.CurrentManagedThreadId;
+            onPool = Thread.CurrentThread.IsThreadPoolThread;
+            started.Set();
             await gate.Task;
         }, "runner");
+
+        // The caller blocks here, so the synchronous part cannot have run on it.
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+        Assert.True(onPool, "the work did not run on a thread-pool thread");
+        Assert.NotEqual(Environment.CurrentManagedThreadId, ranOn);
         Assert.Equal(1, tracker.Outstanding);
         Assert.Equal("runner", tracker.Snapshot().Sites[0].Names[0]);
         gate.SetResult();
         Assert.True(await tracker.WaitForIdleAsync(TimeSpan.FromSeconds(30)));
-        Assert.NotEqual(-1, ranOn);
         Assert.Throws<ArgumentNullException>(() => tracker.Run(null!));
     }
 
@@ -392,6 +524,13 @@ public class TaskTrackerTests
     }
 
     private static async Task WaitOn(Task gate) => await gate.ConfigureAwait(false);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void DropFaultedTask(Exception exception)
+    {
+        var tcs = new TaskCompletionSource();
+        tcs.SetException(exception);
+    }
 
     private static async Task Throw(Exception exception, Task after)
     {
