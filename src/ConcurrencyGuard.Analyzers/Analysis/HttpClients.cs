@@ -6,34 +6,9 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
 
-/// <summary>Where a freshly created object (<c>new HttpClient(...)</c>, <c>new SocketsHttpHandler()</c>) ends up.</summary>
-public enum CreatedObjectTarget
-{
-    /// <summary>Used where it is created and then dropped: <c>new HttpClient().GetAsync(...)</c>, a discard, an expression statement.</summary>
-    UsedInPlace,
-
-    /// <summary>Stored in a local (<c>var c = new ...</c>, <c>using var c = ...</c>, <c>c = new ...</c>).</summary>
-    Local,
-
-    /// <summary>Stored in a field or property (initializer or assignment).</summary>
-    Member,
-
-    /// <summary>Returned from a named method, local function or property getter: the caller owns it.</summary>
-    Returned,
-
-    /// <summary>Returned from a lambda (a DI factory <c>sp =&gt; new HttpClient()</c>, a <c>Lazy</c> factory).</summary>
-    ReturnedFromLambda,
-
-    /// <summary>Passed as an argument (including a constructor argument).</summary>
-    Argument,
-
-    /// <summary>Anything else (collection/anonymous object initializers, tuples, ...): rules stay silent.</summary>
-    Other,
-}
-
 /// <summary>
 /// The HTTP family's shared reasoning about created clients and handlers: where the instance goes
-/// (<see cref="GetTarget"/>), and whether one of its properties (<c>Timeout</c>, <c>ConnectTimeout</c>, ...)
+/// (<see cref="Escapes.TargetOfCreation"/>), and whether one of its properties (<c>Timeout</c>, <c>ConnectTimeout</c>, ...)
 /// is set anywhere that configures that same instance (<see cref="IsPropertySet"/>): the object initializer,
 /// a later <c>x.Timeout = ...</c> on the same local in the member, on the same field or property anywhere
 /// in the containing type (constructors, static constructors and other methods, all partial parts), or
@@ -43,20 +18,6 @@ public enum CreatedObjectTarget
 /// </summary>
 public static class HttpClients
 {
-    public const string HttpClient = "System.Net.Http.HttpClient";
-    public const string SocketsHttpHandler = "System.Net.Http.SocketsHttpHandler";
-    public const string HttpCompletionOption = "System.Net.Http.HttpCompletionOption";
-    public const string HttpContent = "System.Net.Http.HttpContent";
-    public const string HttpResponseMessage = "System.Net.Http.HttpResponseMessage";
-    public const string HttpMessageHandler = "System.Net.Http.HttpMessageHandler";
-    public const string Stream = "System.IO.Stream";
-    public const string TextReader = "System.IO.TextReader";
-    public const string TimeSpan = "System.TimeSpan";
-    public const string ThreadingTimeout = "System.Threading.Timeout";
-    public const string HttpClientBuilderExtensions = "Microsoft.Extensions.DependencyInjection.HttpClientBuilderExtensions";
-    public const string HttpClientFactoryServiceCollectionExtensions = "Microsoft.Extensions.DependencyInjection.HttpClientFactoryServiceCollectionExtensions";
-    public const string IHttpClientBuilder = "Microsoft.Extensions.DependencyInjection.IHttpClientBuilder";
-
     /// <summary>Diagnostic property: the number of seconds a fix writes (from the options).</summary>
     public const string SecondsProperty = "cg.seconds";
 
@@ -115,86 +76,6 @@ public static class HttpClients
         return false;
     }
 
-    /// <summary>The creation itself, or the expression that carries its value up to the point where it is stored.</summary>
-    public static CreatedObjectTarget GetTarget(IOperation creation, out ISymbol? symbol)
-    {
-        symbol = null;
-        var current = creation;
-        var parent = current.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation or IConditionalOperation or ICoalesceOperation)
-        {
-            current = parent;
-            parent = parent.Parent;
-        }
-
-        switch (parent)
-        {
-            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                symbol = declarator.Symbol;
-                return CreatedObjectTarget.Local;
-            case IFieldInitializerOperation field when field.InitializedFields.Length > 0:
-                symbol = field.InitializedFields[0];
-                return CreatedObjectTarget.Member;
-            case IPropertyInitializerOperation property when property.InitializedProperties.Length > 0:
-                symbol = property.InitializedProperties[0];
-                return CreatedObjectTarget.Member;
-            case IAssignmentOperation assignment when assignment.Value == current:
-                return TargetOf(assignment.Target, out symbol);
-            case IReturnOperation:
-                return IsInLambda(parent) ? CreatedObjectTarget.ReturnedFromLambda : CreatedObjectTarget.Returned;
-            case IArgumentOperation argument:
-                symbol = argument.Parameter;
-                return CreatedObjectTarget.Argument;
-            case IInvocationOperation invocation when invocation.Instance == current:
-            case IPropertyReferenceOperation property when property.Instance == current:
-            case IExpressionStatementOperation:
-            case IDiscardOperation:
-                return CreatedObjectTarget.UsedInPlace;
-            case IUsingOperation:
-                return CreatedObjectTarget.UsedInPlace;
-            default:
-                return CreatedObjectTarget.Other;
-        }
-    }
-
-    private static CreatedObjectTarget TargetOf(IOperation target, out ISymbol? symbol)
-    {
-        switch (target)
-        {
-            case ILocalReferenceOperation local:
-                symbol = local.Local;
-                return CreatedObjectTarget.Local;
-            case IFieldReferenceOperation field:
-                symbol = field.Field;
-                return CreatedObjectTarget.Member;
-            case IPropertyReferenceOperation property:
-                symbol = property.Property;
-                return CreatedObjectTarget.Member;
-            case IDiscardOperation:
-                symbol = null;
-                return CreatedObjectTarget.UsedInPlace;
-            default:
-                symbol = null;
-                return CreatedObjectTarget.Other;
-        }
-    }
-
-    private static bool IsInLambda(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation:
-                    return true;
-                case ILocalFunctionOperation:
-                    return false;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>True when the object initializer of <paramref name="creation"/> sets <paramref name="propertyName"/>.</summary>
     public static bool InitializerSets(IObjectCreationOperation creation, string propertyName)
     {
@@ -237,7 +118,7 @@ public static class HttpClients
             return true;
         }
 
-        var target = GetTarget(creation, out var symbol);
+        var target = Escapes.TargetOfCreation(creation, out var symbol);
         switch (target)
         {
             case CreatedObjectTarget.Local when symbol is ILocalSymbol local:
@@ -387,14 +268,14 @@ public static class HttpClients
         {
             case IFieldReferenceOperation { Field: { IsStatic: true } field }:
                 var owner = field.ContainingType?.ToDisplayString();
-                if (owner == ThreadingTimeout && field.Name == "InfiniteTimeSpan")
+                if (owner == WellKnownTypeNames.ThreadingTimeout && field.Name == "InfiniteTimeSpan")
                 {
                     span = System.TimeSpan.MaxValue;
                     infinite = true;
                     return true;
                 }
 
-                if (owner == TimeSpan && field.Name == "MaxValue")
+                if (owner == WellKnownTypeNames.TimeSpan && field.Name == "MaxValue")
                 {
                     span = System.TimeSpan.MaxValue;
                     return true;
@@ -402,7 +283,7 @@ public static class HttpClients
 
                 return false;
             case IInvocationOperation { TargetMethod: { IsStatic: true } method } invocation
-                when method.ContainingType?.ToDisplayString() == TimeSpan && invocation.Arguments.Length >= 1:
+                when method.ContainingType?.ToDisplayString() == WellKnownTypeNames.TimeSpan && invocation.Arguments.Length >= 1:
                 if (!TryGetNumber(invocation.Arguments[0].Value, out var amount))
                 {
                     return false;
@@ -427,7 +308,7 @@ public static class HttpClients
                     _ => double.NaN,
                 };
                 return FromSeconds(seconds, out span, out infinite);
-            case IObjectCreationOperation creation when creation.Type?.ToDisplayString() == TimeSpan:
+            case IObjectCreationOperation creation when creation.Type?.ToDisplayString() == WellKnownTypeNames.TimeSpan:
                 var numbers = new double[creation.Arguments.Length];
                 for (var i = 0; i < numbers.Length; i++)
                 {

@@ -367,11 +367,7 @@ public static class TokenInScope
     /// <summary>A lambda passed to <c>CancellationToken.Register</c>/<c>UnsafeRegister</c>: it runs once the token is cancelled.</summary>
     private static bool IsCancellationCallback(IOperation lambda, WellKnownTypes types)
     {
-        var current = lambda.Parent;
-        while (current is IDelegateCreationOperation or IConversionOperation)
-        {
-            current = current.Parent;
-        }
+        var current = OperationWalk.ParentSkipping(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
 
         return current is IArgumentOperation { Parent: IInvocationOperation invocation }
             && invocation.TargetMethod.Name is "Register" or "UnsafeRegister"

@@ -182,10 +182,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
         }
 
         var options = invocation.Arguments[0].Value;
-        while (options is IConversionOperation conversion)
-        {
-            options = conversion.Operand;
-        }
+        options = OperationWalk.Strip(options);
 
         if (options is IObjectCreationOperation { Initializer: { } initializer })
         {
@@ -206,11 +203,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     /// <summary>Every value stored in the local in its method accepts all writes.</summary>
     private static Origin LocalOrigin(ILocalSymbol local, IOperation anyOperationInBlock, ChannelApi api, int depth = 0)
     {
-        var root = anyOperationInBlock;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(anyOperationInBlock);
 
         var found = false;
         foreach (var operation in root.DescendantsAndSelf())

@@ -37,7 +37,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
             if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
@@ -63,7 +63,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out var symbol);
+        var target = Escapes.TargetOfCreation(creation, out var symbol);
         var shareable = creation.Initializer is null && creation.Arguments.Length == 0;
         switch (target)
         {
@@ -112,10 +112,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         }
 
         var handler = creation.Arguments[0].Value;
-        while (handler is IConversionOperation conversion)
-        {
-            handler = conversion.Operand;
-        }
+        handler = OperationWalk.Strip(handler);
 
         return handler is not IObjectCreationOperation && handler is not ILocalReferenceOperation;
     }

@@ -32,7 +32,7 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
             if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
@@ -50,7 +50,7 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out var symbol);
+        var target = Escapes.TargetOfCreation(creation, out var symbol);
         if (target is CreatedObjectTarget.Returned or CreatedObjectTarget.Other
             || HttpClients.IsPropertySet(creation, "Timeout", context.ContainingSymbol, context.CancellationToken))
         {

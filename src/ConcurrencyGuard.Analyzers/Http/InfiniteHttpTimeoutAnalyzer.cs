@@ -37,13 +37,13 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
             if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
             }
 
-            var handler = types.Get(HttpClients.SocketsHttpHandler);
+            var handler = types.Get(WellKnownTypeNames.SocketsHttpHandler);
             start.RegisterOperationAction(c => Analyze(c, httpClient, handler), OperationKind.SimpleAssignment);
         });
     }
@@ -153,6 +153,6 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
             type = nullable.TypeArguments[0];
         }
 
-        return type is not null && (type.ToDisplayString() == HttpClients.TimeSpan || type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double);
+        return type is not null && (type.ToDisplayString() == WellKnownTypeNames.TimeSpan || type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double);
     }
 }

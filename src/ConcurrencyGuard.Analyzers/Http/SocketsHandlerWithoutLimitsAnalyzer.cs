@@ -33,7 +33,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.SocketsHttpHandler);
+            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.SocketsHttpHandler);
             if (handler is null || HttpClients.IsTestAssembly(start.Compilation))
             {
                 return;
@@ -51,7 +51,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out _);
+        var target = Escapes.TargetOfCreation(creation, out _);
         if (target is CreatedObjectTarget.Returned or CreatedObjectTarget.Other)
         {
             return;

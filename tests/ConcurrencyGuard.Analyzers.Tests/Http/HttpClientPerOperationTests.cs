@@ -85,6 +85,20 @@ public class HttpClientPerOperationTests
         }
         """, null, Microsoft.CodeAnalysis.Testing.DiagnosticResult.CompilerWarning("CG3004").WithSpan(12, 32, 12, 48).WithArguments("loop iteration"));
 
+    // Escapes.TargetOfCreation follows a switch expression as it follows ?: (HttpClients.GetTarget, merged into it, stopped at the switch).
+    [Fact]
+    public Task Client_chosen_by_conditional_or_switch_expression_is_a_local() => VerifyCG3004.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task<string> RunAsync(bool secure)
+            {
+                using var viaConditional = secure ? {|CG3004:new HttpClient()|} : {|CG3004:new HttpClient()|};
+                using var viaSwitch = secure switch { true => {|CG3004:new HttpClient()|}, _ => {|CG3004:new HttpClient()|} };
+                return await viaConditional.GetStringAsync("https://x") + await viaSwitch.GetStringAsync("https://x");
+            }
+        }
+        """);
+
     [Fact]
     public Task Configured_per_call_client_is_reported_without_fix() => VerifyCG3004.NoFixAsync(Usings + """
         class C
