@@ -75,7 +75,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         }
 
         // Re-acquiring in a finally (`Release(); try { ... } finally { await sem.WaitAsync(); }`): the caller owns the lock.
-        if (IsInFinally(statement))
+        if (CleanupCode.IsInFinally(statement))
         {
             return;
         }
@@ -161,24 +161,6 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             if (op is IExpressionStatementOperation { Operation: IInvocationOperation invocation } && locks.IsRelease(invocation, lockObject))
             {
                 return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsInFinally(IOperation operation)
-    {
-        for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
-        {
-            switch (node)
-            {
-                case FinallyClauseSyntax:
-                    return true;
-                case AnonymousFunctionExpressionSyntax:
-                case LocalFunctionStatementSyntax:
-                case MemberDeclarationSyntax:
-                    return false;
             }
         }
 

@@ -38,7 +38,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -51,13 +51,13 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient, System.Lazy<IMethodSymbol?> entryPoint)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, httpClient) || creation.Constructor is null
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, httpClient) || creation.Constructor is null
             || context.ContainingSymbol is not IMethodSymbol method
             || method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor
             || method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName
             || method is { IsStatic: true, Name: "Main" }
             || SymbolEqualityComparer.Default.Equals(method, entryPoint.Value)
-            || HttpClients.IsTestMethod(method)
+            || TestCode.IsTestMethod(method)
             || SharesHandler(creation))
         {
             return;

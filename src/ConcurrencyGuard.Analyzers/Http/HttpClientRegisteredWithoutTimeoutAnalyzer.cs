@@ -36,7 +36,7 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
         context.RegisterCompilationStartAction(start =>
         {
             var extensions = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.HttpClientFactoryServiceCollectionExtensions);
-            if (extensions is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (extensions is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }

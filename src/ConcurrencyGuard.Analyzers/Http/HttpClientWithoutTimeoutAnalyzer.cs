@@ -33,7 +33,7 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -45,7 +45,7 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, httpClient) || creation.Constructor is null || HttpClients.IsTestMethod(context.ContainingSymbol))
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, httpClient) || creation.Constructor is null || TestCode.IsTestMethod(context.ContainingSymbol))
         {
             return;
         }

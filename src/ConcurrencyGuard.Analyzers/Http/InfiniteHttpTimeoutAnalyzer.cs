@@ -38,7 +38,7 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -63,7 +63,7 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (!HttpClients.TryGetConstantTimeSpan(assignment.Value, out var span, out var infinite))
+        if (!TimeSpans.TryGetConstant(assignment.Value, out var span, out var infinite))
         {
             return;
         }

@@ -34,7 +34,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.SocketsHttpHandler);
-            if (handler is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (handler is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -46,7 +46,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol handler)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, handler) || creation.Constructor is null)
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, handler) || creation.Constructor is null)
         {
             return;
         }

@@ -39,7 +39,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var http = Types.Create(types);
-            if (http is null || types.CancellationToken is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (http is null || types.CancellationToken is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
