@@ -216,6 +216,7 @@ public static class WellKnownTypeNames
     public const string TaskContinuationOptions = "System.Threading.Tasks.TaskContinuationOptions";
     public const string TaskCreationOptions = "System.Threading.Tasks.TaskCreationOptions";
     public const string TaskFactoryOfT = "System.Threading.Tasks.TaskFactory`1";
+    public const string TaskScheduler = "System.Threading.Tasks.TaskScheduler";
     public const string Thread = "System.Threading.Thread";
     public const string ThreadPool = "System.Threading.ThreadPool";
     public const string ThreadingTimeout = "System.Threading.Timeout";
