@@ -52,8 +52,9 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
                     var state = new TypeState();
                     symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
-                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer);
+                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
                     symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+                    symbolStart.RegisterOperationAction(c => RecordCollectionUse(c, api, type, state), OperationKind.FieldReference, OperationKind.PropertyReference);
                     symbolStart.RegisterSymbolEndAction(c => state.Report(c));
                 },
                 SymbolKind.NamedType);
@@ -86,9 +87,16 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
         }
 
         var diagnostic = Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), name);
-        if (source is IFieldReferenceOperation fieldReference && IsTracked(fieldReference.Field, type))
+        if (ChannelCollections.CollectionOfElement(source, api, type) is { } collection && IsTracked(collection, type))
         {
-            state.AddPending(fieldReference.Field.OriginalDefinition, diagnostic);
+            // An element of the type's own collection of channels: judged by every channel put into it.
+            state.AddPending(collection.OriginalDefinition, diagnostic);
+            return;
+        }
+
+        if (source is IFieldReferenceOperation or IPropertyReferenceOperation && IsTracked(((IMemberReferenceOperation)source).Member, type))
+        {
+            state.AddPending(((IMemberReferenceOperation)source).Member.OriginalDefinition, diagnostic);
             return;
         }
 
@@ -107,12 +115,25 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
 
     private static void RecordFieldInitializer(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
-        var initializer = (IFieldInitializerOperation)context.Operation;
-        foreach (var field in initializer.InitializedFields)
+        var initializer = (ISymbolInitializerOperation)context.Operation;
+        var members = initializer switch
         {
-            if (api.IsChannelLike(field.Type) && IsTracked(field, type))
+            IFieldInitializerOperation field => field.InitializedFields.CastArray<ISymbol>(),
+            IPropertyInitializerOperation property => property.InitializedProperties.CastArray<ISymbol>(),
+            _ => ImmutableArray<ISymbol>.Empty,
+        };
+        foreach (var member in members)
+        {
+            if (api.IsChannelLike(MemberType(member)) && IsTracked(member, type))
             {
-                state.AddOrigin(field.OriginalDefinition, OriginOf(initializer.Value, api));
+                state.AddOrigin(member.OriginalDefinition, OriginOf(initializer.Value, api));
+            }
+            else if (ChannelCollections.IsChannelCollection(member, api, type) && IsTracked(member, type))
+            {
+                foreach (var (value, known) in ChannelCollections.ValuesIn(initializer.Value, api))
+                {
+                    state.AddOrigin(member.OriginalDefinition, known ? OriginOf(value, api) : Origin.MayRefuse);
+                }
             }
         }
     }
@@ -120,16 +141,60 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private static void RecordFieldAssignment(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
         var assignment = (IAssignmentOperation)context.Operation;
-        if (assignment.Target is IFieldReferenceOperation target && api.IsChannelLike(target.Field.Type) && IsTracked(target.Field, type))
+        if (assignment.Target is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 }
+            && ((IMemberReferenceOperation)assignment.Target).Member is var member
+            && api.IsChannelLike(MemberType(member)) && IsTracked(member, type))
         {
-            state.AddOrigin(target.Field.OriginalDefinition, OriginOf(assignment.Value, api));
+            state.AddOrigin(member.OriginalDefinition, OriginOf(assignment.Value, api));
         }
     }
 
-    /// <summary>Fields whose every assignment is in this type: readonly ones, and private/internal ones.</summary>
-    private static bool IsTracked(IFieldSymbol field, INamedTypeSymbol type) =>
-        SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, type.OriginalDefinition)
-        && (field.IsReadOnly || Escapes.IsPrivateMemberOf(field, type, internalIsPrivate: true));
+    /// <summary>
+    /// A use of one of the type's collections of channels: a channel put into it (<c>Add</c>, <c>TryAdd</c>, <c>GetOrAdd</c>'s
+    /// factory, an indexer or initializer) records its origin; a use that hands the collection to other code makes
+    /// its elements unknown.
+    /// </summary>
+    private static void RecordCollectionUse(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
+    {
+        var reference = (IMemberReferenceOperation)context.Operation;
+        if (!ChannelCollections.IsChannelCollection(reference.Member, api, type) || !IsTracked(reference.Member, type))
+        {
+            return;
+        }
+
+        var member = reference.Member.OriginalDefinition;
+        foreach (var (value, known) in ChannelCollections.ValuesPutInto(reference, api))
+        {
+            state.AddOrigin(member, known ? OriginOf(value, api) : Origin.MayRefuse);
+        }
+    }
+
+    /// <summary>
+    /// Fields and auto-properties whose every assignment is in this type: readonly fields, get-only auto-properties
+    /// (assignable only by this type's constructors), properties whose setter is private, and private/internal members.
+    /// </summary>
+    private static bool IsTracked(ISymbol member, INamedTypeSymbol type)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(member.ContainingType?.OriginalDefinition, type.OriginalDefinition))
+        {
+            return false;
+        }
+
+        return member switch
+        {
+            IFieldSymbol field => field.IsReadOnly || Escapes.IsPrivateMemberOf(field, type, internalIsPrivate: true),
+            IPropertySymbol { IsAbstract: false, IsVirtual: false, IsOverride: false, IsIndexer: false } property =>
+                property.SetMethod is null or { DeclaredAccessibility: Accessibility.Private } || Escapes.IsPrivateMemberOf(property, type, internalIsPrivate: true),
+            _ => false,
+        };
+    }
+
+    private static ITypeSymbol? MemberType(ISymbol member) => member switch
+    {
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
 
     /// <summary>The channel or writer variable behind <c>x.Writer</c> / <c>x</c>.</summary>
     private static IOperation ChannelSource(IOperation receiver, ChannelApi api)
@@ -234,10 +299,10 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private sealed class TypeState
     {
         private readonly object _gate = new();
-        private readonly Dictionary<IFieldSymbol, Origin> _origins = new(SymbolEqualityComparer.Default);
-        private readonly List<(IFieldSymbol Field, Diagnostic Diagnostic)> _pending = new();
+        private readonly Dictionary<ISymbol, Origin> _origins = new(SymbolEqualityComparer.Default);
+        private readonly List<(ISymbol Member, Diagnostic Diagnostic)> _pending = new();
 
-        public void AddOrigin(IFieldSymbol field, Origin origin)
+        public void AddOrigin(ISymbol field, Origin origin)
         {
             lock (_gate)
             {
@@ -245,7 +310,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        public void AddPending(IFieldSymbol field, Diagnostic diagnostic)
+        public void AddPending(ISymbol field, Diagnostic diagnostic)
         {
             lock (_gate)
             {
