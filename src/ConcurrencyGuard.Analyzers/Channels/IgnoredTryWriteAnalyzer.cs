@@ -64,15 +64,19 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeStatement(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
         var statement = (IExpressionStatementOperation)context.Operation;
-        if (statement.Operation is not IInvocationOperation { TargetMethod.Name: "TryWrite" } invocation
+        // `writer?.TryWrite(x);` drops the result exactly as `writer.TryWrite(x);` does: judged the same way.
+        var call = statement.Operation is IConditionalAccessOperation { WhenNotNull: IInvocationOperation whenNotNull }
+            ? (Invocation: whenNotNull, Receiver: whenNotNull.Instance)
+            : (Invocation: statement.Operation as IInvocationOperation, Receiver: (statement.Operation as IInvocationOperation)?.Instance);
+        if (call.Invocation is not { TargetMethod.Name: "TryWrite" } invocation
             || !WellKnownTypes.InheritsFrom(invocation.TargetMethod.ContainingType, api.Writer)
-            || invocation.Instance is null
+            || call.Receiver is null
             || invocation.Syntax.ContainsDiagnostics)
         {
             return;
         }
 
-        var source = ChannelSource(invocation.Instance, api);
+        var source = ChannelSource(call.Receiver, api);
         var name = source switch
         {
             ILocalReferenceOperation local => local.Local.Name,
@@ -81,12 +85,12 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             IPropertyReferenceOperation property => property.Property.Name,
             _ => "writer",
         };
-        if (invocation.Instance is IPropertyReferenceOperation { Property.Name: "Writer" } && source != invocation.Instance)
+        if (call.Receiver is IPropertyReferenceOperation { Property.Name: "Writer" } && source != call.Receiver)
         {
             name += ".Writer";
         }
 
-        var diagnostic = Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), name);
+        var diagnostic = Diagnostic.Create(Rule, (ReferenceEquals(invocation, statement.Operation) ? invocation : statement.Operation).Syntax.GetLocation(), name);
         if (ChannelCollections.CollectionOfElement(source, api, type) is { } collection && IsTracked(collection, type))
         {
             // An element of the type's own collection of channels: judged by every channel put into it.
@@ -207,6 +211,10 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                 case IConversionOperation conversion:
                     current = conversion.Operand;
                     continue;
+                case IConditionalAccessInstanceOperation when FindConditionalAccess(current) is { } access:
+                    // x?.Writer.TryWrite(...): the receiver is x.
+                    current = access.Operation;
+                    continue;
                 case IPropertyReferenceOperation property when api.IsReaderOrWriter(property.Property) && property.Instance is not null:
                     current = property.Instance;
                     continue;
@@ -214,6 +222,19 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                     return current;
             }
         }
+    }
+
+    private static IConditionalAccessOperation? FindConditionalAccess(IOperation instance)
+    {
+        for (var current = instance.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IConditionalAccessOperation access)
+            {
+                return access;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What kind of channel the value is, when it is a creation (or a local/field aliasing one, one step).</summary>

@@ -171,6 +171,26 @@ public class IgnoredTryWriteTests
         """);
 
     [Fact]
+    public Task Conditional_access_is_judged_like_the_plain_call_on_the_next_line() => VerifyCG4004.AnalyzerAsync(Usings + """
+        class Sink
+        {
+            private readonly Channel<int> _bounded = Channel.CreateBounded<int>(10);
+            private readonly Channel<int> _unbounded = Channel.CreateUnbounded<int>();
+            private ChannelWriter<int>? Optional { get; set; }
+            public void Post(int x, ChannelWriter<int>? other)
+            {
+                {|CG4004:_bounded.Writer.TryWrite(x)|};
+                {|CG4004:_bounded?.Writer.TryWrite(x)|};
+                {|CG4004:other?.TryWrite(x)|};
+                {|CG4004:other!.TryWrite(x)|};
+                _unbounded.Writer.TryWrite(x);
+                _unbounded?.Writer.TryWrite(x);
+                _ = other?.TryWrite(x);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Flags_local_reassigned_to_a_bounded_channel() => VerifyCG4004.AnalyzerAsync(Usings + """
         class C
         {
