@@ -233,6 +233,23 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Nested_and_partial_types_are_reported_once() => VerifyCG4001.AnalyzerAsync(Usings + """
+        partial class Outer
+        {
+            private readonly Channel<int> _a = {|CG4001:Channel.CreateUnbounded<int>()|};
+            class Inner
+            {
+                private readonly Channel<int> _b = {|CG4001:Channel.CreateUnbounded<int>()|};
+                public void Post(int x) => _b.Writer.TryWrite(x);
+            }
+        }
+        partial class Outer
+        {
+            public void Post(int x) => _a.Writer.TryWrite(x);
+        }
+        """);
+
+    [Fact]
     public Task Fix_converts_to_bounded_channel_with_wait() => VerifyCG4001.FixAsync(Usings + """
         class C
         {
