@@ -110,7 +110,7 @@ public static class AsyncCounterparts
 
         foreach (var attribute in candidate.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == WellKnownTypeNames.ObsoleteAttribute)
+            if (types.Is(attribute.AttributeClass, WellKnownTypeNames.ObsoleteAttribute))
             {
                 return false;
             }

@@ -33,16 +33,16 @@ public sealed class ChannelApi
 {
     private ChannelApi(WellKnownTypes types)
     {
-        Channel = types.Get("System.Threading.Channels.Channel");
-        ChannelOfT = types.Get("System.Threading.Channels.Channel`1");
-        ChannelOfTWriteTRead = types.Get("System.Threading.Channels.Channel`2");
-        Reader = types.Get("System.Threading.Channels.ChannelReader`1");
-        Writer = types.Get("System.Threading.Channels.ChannelWriter`1");
-        BoundedOptions = types.Get("System.Threading.Channels.BoundedChannelOptions");
-        UnboundedOptions = types.Get("System.Threading.Channels.UnboundedChannelOptions");
-        FullMode = types.Get("System.Threading.Channels.BoundedChannelFullMode");
-        BlockingCollection = types.Get("System.Collections.Concurrent.BlockingCollection`1");
-        Parallel = types.Get("System.Threading.Tasks.Parallel");
+        Channel = types.Get(WellKnownTypeNames.Channel);
+        ChannelOfT = types.Get(WellKnownTypeNames.ChannelOfT);
+        ChannelOfTWriteTRead = types.Get(WellKnownTypeNames.ChannelOfT2);
+        Reader = types.Get(WellKnownTypeNames.ChannelReaderOfT);
+        Writer = types.Get(WellKnownTypeNames.ChannelWriterOfT);
+        BoundedOptions = types.Get(WellKnownTypeNames.BoundedChannelOptions);
+        UnboundedOptions = types.Get(WellKnownTypeNames.UnboundedChannelOptions);
+        FullMode = types.Get(WellKnownTypeNames.BoundedChannelFullMode);
+        BlockingCollection = types.Get(WellKnownTypeNames.BlockingCollectionOfT);
+        Parallel = types.Get(WellKnownTypeNames.Parallel);
         CancellationToken = types.CancellationToken;
     }
 
@@ -164,10 +164,7 @@ public sealed class ChannelApi
             }
 
             var value = argument.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
+            value = OperationWalk.Strip(value);
 
             var isNone = value is IDefaultValueOperation
                 || value.ConstantValue.HasValue
@@ -246,10 +243,7 @@ public sealed class ChannelApi
     {
         drain = default;
         IOperation current = consuming;
-        while (current.Parent is IConversionOperation)
-        {
-            current = current.Parent;
-        }
+        current = OperationWalk.Outermost(current);
 
         switch (current.Parent)
         {

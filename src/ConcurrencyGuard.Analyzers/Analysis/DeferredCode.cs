@@ -165,10 +165,6 @@ public sealed class DeferredCode
     private const int MaxLocalHops = 2;
     private static readonly ConditionalWeakTable<Compilation, DeferredCode> Cache = new();
 
-    private readonly INamedTypeSymbol? _task;
-    private readonly INamedTypeSymbol? _taskOfT;
-    private readonly INamedTypeSymbol? _taskFactory;
-    private readonly INamedTypeSymbol? _taskFactoryOfT;
     private readonly INamedTypeSymbol? _threadPool;
     private readonly INamedTypeSymbol? _thread;
     private readonly INamedTypeSymbol? _timer;
@@ -182,19 +178,15 @@ public sealed class DeferredCode
     private DeferredCode(WellKnownTypes types)
     {
         Types = types;
-        _task = types.Task;
-        _taskOfT = types.TaskOfT;
-        _taskFactory = types.Get(WellKnownTypeNames.TaskFactory);
-        _taskFactoryOfT = types.Get("System.Threading.Tasks.TaskFactory`1");
-        _threadPool = types.Get("System.Threading.ThreadPool");
-        _thread = types.Get("System.Threading.Thread");
-        _timer = types.Get("System.Threading.Timer");
-        _parallel = types.Get("System.Threading.Tasks.Parallel");
-        _enumerable = types.Get("System.Linq.Enumerable");
-        _queryable = types.Get("System.Linq.Queryable");
+        _threadPool = types.Get(WellKnownTypeNames.ThreadPool);
+        _thread = types.Get(WellKnownTypeNames.Thread);
+        _timer = types.Get(WellKnownTypeNames.Timer);
+        _parallel = types.Get(WellKnownTypeNames.Parallel);
+        _enumerable = types.Get(WellKnownTypeNames.Enumerable);
+        _queryable = types.Get(WellKnownTypeNames.Queryable);
         _ienumerableOfT = types.Compilation.GetSpecialType(SpecialType.System_Collections_Generic_IEnumerable_T);
         _ienumerable = types.Compilation.GetSpecialType(SpecialType.System_Collections_IEnumerable);
-        _channelWriter = types.Get("System.Threading.Channels.ChannelWriter`1");
+        _channelWriter = types.Get(WellKnownTypeNames.ChannelWriterOfT);
     }
 
     public static DeferredCode GetOrCreate(WellKnownTypes types) =>
@@ -265,10 +257,7 @@ public sealed class DeferredCode
         call = null;
         var value = delegateOperation is IAnonymousFunctionOperation { Parent: IDelegateCreationOperation creation } ? creation : delegateOperation;
         var current = value;
-        while (current.Parent is IConversionOperation or IDelegateCreationOperation)
-        {
-            current = current.Parent;
-        }
+        current = OperationWalk.Outermost(current, Wrappers.Conversions | Wrappers.DelegateCreations);
 
         if (current.Parent is not IArgumentOperation { Parent: { } owner })
         {
@@ -408,7 +397,7 @@ public sealed class DeferredCode
     /// <c>GetAwaiter().GetResult()</c>, <c>Task.WaitAll</c>) or consumed by an awaited call before its statement
     /// ends; follows the result of a lambda passed to a LINQ operator (<c>await Task.WhenAll(xs.Select(x =&gt; Task.Run(...)))</c>).
     /// </summary>
-    public static bool IsCompletedWithinStatement(IOperation operation)
+    public bool IsCompletedWithinStatement(IOperation operation)
     {
         var current = operation;
         while (current.Parent is { } parent)
@@ -420,7 +409,7 @@ public sealed class DeferredCode
                 case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, current)
                     && invocation.TargetMethod.Name is "Wait" or "GetResult" or "RunSynchronously":
                     return true;
-                case IInvocationOperation { TargetMethod: { Name: "WaitAll" or "WaitAny", ContainingType.Name: "Task" } }:
+                case IInvocationOperation { TargetMethod: { Name: "WaitAll" or "WaitAny" } waitAll } when Types.IsTask(waitAll.ContainingType):
                     return true;
                 case IPropertyReferenceOperation { Property.Name: "Result" } result when ReferenceEquals(result.Instance, current):
                     return true;
@@ -488,7 +477,7 @@ public sealed class DeferredCode
                     {
                         return IsCompletedWithinStatement(creation)
                             ? Deferral.NotDeferred
-                            : new Deferral(DeferralKind.BackgroundStart, creation, creation.Type?.Name == "Task" ? creation : null, null, background);
+                            : new Deferral(DeferralKind.BackgroundStart, creation, Types.IsTask(creation.Type) ? creation : null, null, background);
                     }
 
                     // new Command(() => ...): the new object holds the delegate; follow the object.
@@ -559,7 +548,7 @@ public sealed class DeferredCode
                     : new Deferral(DeferralKind.BackgroundStart, invocation, Types.IsTaskLike(invocation.Type) ? invocation : null, null, background);
             }
 
-            if (method.Name == "ContinueWith" && IsTaskType(method.ContainingType))
+            if (method.Name == "ContinueWith" && Types.IsTask(method.ContainingType))
             {
                 return IsCompletedWithinStatement(invocation)
                     ? Deferral.NotDeferred
@@ -687,7 +676,7 @@ public sealed class DeferredCode
             }
 
             // Captured by a lambda that is itself deferred.
-            if (EnclosingFunction(reference, scope) is { } function
+            if (FunctionContext.GetEnclosingFunctionOperation(reference, scope, lambdasOnly: true) is { } function
                 && function.Parent is { } creation
                 && ClassifyValue(creation, ValueShape.Delegate, hops).IsDeferred)
             {
@@ -698,19 +687,6 @@ public sealed class DeferredCode
         return false;
     }
 
-    private static IAnonymousFunctionOperation? EnclosingFunction(IOperation operation, IOperation stop)
-    {
-        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, stop); current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation lambda)
-            {
-                return lambda;
-            }
-        }
-
-        return null;
-    }
-
     private BackgroundStartKind GetBackgroundKind(IMethodSymbol method)
     {
         var type = method.ContainingType;
@@ -719,14 +695,12 @@ public sealed class DeferredCode
             return BackgroundStartKind.None;
         }
 
-        if (method.Name == "Run" && SymbolEqualityComparer.Default.Equals(type, _task))
+        if (Types.IsTaskRun(method))
         {
             return BackgroundStartKind.TaskRun;
         }
 
-        // TaskFactory and TaskFactory<TResult> (Task<int>.Factory.StartNew), which do not derive from each other.
-        if (method.Name == "StartNew"
-            && (SymbolEqualityComparer.Default.Equals(type, _taskFactory) || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _taskFactoryOfT)))
+        if (Types.IsTaskFactoryStartNew(method))
         {
             return BackgroundStartKind.TaskFactoryStartNew;
         }
@@ -756,12 +730,8 @@ public sealed class DeferredCode
             return BackgroundStartKind.NewTimer;
         }
 
-        return IsTaskType(type) ? BackgroundStartKind.NewTask : BackgroundStartKind.None;
+        return Types.IsTask(type) ? BackgroundStartKind.NewTask : BackgroundStartKind.None;
     }
-
-    private bool IsTaskType(ITypeSymbol? type) =>
-        type is not null
-        && (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _task) || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _taskOfT));
 
     private bool IsLinqOperator(IMethodSymbol method) =>
         method.ContainingType is { } type
@@ -864,11 +834,7 @@ public sealed class DeferredCode
     private static ILocalFunctionOperation? FindLocalFunction(IOperation from, IMethodSymbol method)
     {
         // The root of the operation tree holds every local function of the member.
-        var root = from;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(from);
 
         foreach (var op in root.DescendantsAndSelf())
         {

@@ -67,10 +67,7 @@ public static class DroppedTasks
         }
 
         var method = call.TargetMethod;
-        var containing = method.ContainingType?.OriginalDefinition;
-        var isTaskRun = method.Name == "Run" && SymbolEqualityComparer.Default.Equals(containing, types.Task);
-        var isStartNew = method.Name == "StartNew" && containing?.Name == "TaskFactory";
-        if (isTaskRun || isStartNew)
+        if (types.IsTaskRun(method) || types.IsTaskFactoryStartNew(method))
         {
             foreach (var argument in call.Arguments)
             {
@@ -80,10 +77,7 @@ public static class DroppedTasks
                 }
 
                 var value = argument.Value;
-                while (value is IConversionOperation conversion)
-                {
-                    value = conversion.Operand;
-                }
+                value = OperationWalk.Strip(value);
 
                 if (DeferredCode.GetFunction(value) is IAnonymousFunctionOperation lambda)
                 {

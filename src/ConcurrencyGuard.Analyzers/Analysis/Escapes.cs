@@ -40,6 +40,31 @@ public enum EscapeKind
     CapturedByEscapingLambda,
 }
 
+/// <summary>Where a freshly created object (<c>new HttpClient(...)</c>, <c>new SocketsHttpHandler()</c>) ends up.</summary>
+public enum CreatedObjectTarget
+{
+    /// <summary>Used where it is created and then dropped: <c>new HttpClient().GetAsync(...)</c>, a discard, an expression statement.</summary>
+    UsedInPlace,
+
+    /// <summary>Stored in a local (<c>var c = new ...</c>, <c>using var c = ...</c>, <c>c = new ...</c>).</summary>
+    Local,
+
+    /// <summary>Stored in a field or property (initializer or assignment).</summary>
+    Member,
+
+    /// <summary>Returned from a named method, local function or property getter: the caller owns it.</summary>
+    Returned,
+
+    /// <summary>Returned from a lambda (a DI factory <c>sp =&gt; new HttpClient()</c>, a <c>Lazy</c> factory).</summary>
+    ReturnedFromLambda,
+
+    /// <summary>Passed as an argument (including a constructor argument).</summary>
+    Argument,
+
+    /// <summary>Anything else (collection/anonymous object initializers, tuples, ...): rules stay silent.</summary>
+    Other,
+}
+
 /// <summary>The result of <see cref="Escapes.Classify"/>: what happens to a value at one use.</summary>
 public readonly struct ValueUse
 {
@@ -78,7 +103,10 @@ public readonly struct ValueUse
 /// operation tree, so a caller that walks the whole tree sees them. A caller for whom a lambda outliving
 /// the scope matters (a disposed value captured by a callback) asks <see cref="IsCapturedByEscapingLambda"/>.
 /// </para>
-/// Used by CG4002 (channels whose writer is never completed); meant for any "who else can see it" question.
+/// The rules' questions are asked here, on top of <see cref="Classify"/>: where a created object goes
+/// (<see cref="TargetOfCreation"/>, the HTTP family), whether a lambda outlives the scope
+/// (<see cref="IsCapturedByEscapingLambda"/>), whether a value is handed to other code (<see cref="IsHandedOn"/>,
+/// CG6003's lock objects); CG4002 classifies channel uses with <see cref="Classify"/> directly.
 /// </summary>
 public static class Escapes
 {
@@ -152,7 +180,7 @@ public static class Escapes
 
                 case IArgumentOperation argument:
                     return argument.Parent is IObjectCreationOperation
-                        ? new ValueUse(EscapeKind.PassedToConstructor, current, argument.Parent, null)
+                        ? new ValueUse(EscapeKind.PassedToConstructor, current, argument.Parent, argument.Parameter)
                         : new ValueUse(EscapeKind.PassedToMethod, current, argument.Parent, argument.Parameter);
 
                 case IReturnOperation:
@@ -210,6 +238,76 @@ public static class Escapes
         }
 
         return new ValueUse(EscapeKind.StoredElsewhere, current, current.Parent, null);
+    }
+
+    /// <summary>
+    /// Where a freshly created object goes: <see cref="Classify"/> seen as the HTTP rules need it.
+    /// <paramref name="symbol"/> is the local, member or parameter it is stored in or passed to.
+    /// </summary>
+    public static CreatedObjectTarget TargetOfCreation(IOperation creation, out ISymbol? symbol)
+    {
+        var use = Classify(creation);
+        symbol = use.Target;
+        switch (use.Kind)
+        {
+            case EscapeKind.CopiedToLocal:
+                return CreatedObjectTarget.Local;
+            case EscapeKind.StoredInPrivateMember or EscapeKind.StoredInNonPrivateMember:
+                return CreatedObjectTarget.Member;
+            case EscapeKind.PassedToMethod or EscapeKind.PassedToConstructor:
+                return CreatedObjectTarget.Argument;
+        }
+
+        symbol = null;
+        return use switch
+        {
+            { Kind: EscapeKind.Returned } => FunctionContext.GetEnclosingFunctionOperation(use.Consumer!) is IAnonymousFunctionOperation
+                ? CreatedObjectTarget.ReturnedFromLambda
+                : CreatedObjectTarget.Returned,
+            { Kind: EscapeKind.Receiver, Consumer: IInvocationOperation or IPropertyReferenceOperation } => CreatedObjectTarget.UsedInPlace,
+            { Kind: EscapeKind.None, Consumer: IExpressionStatementOperation or IUsingOperation or IAssignmentOperation { Target: IDiscardOperation } } => CreatedObjectTarget.UsedInPlace,
+            _ => CreatedObjectTarget.Other,
+        };
+    }
+
+    /// <summary>
+    /// True when the value <paramref name="isValue"/> accepts (a reference to it, or <c>this</c> for a member of this
+    /// instance when <paramref name="includeThis"/>) is handed to other code at or after <paramref name="position"/>
+    /// in <paramref name="scope"/>: passed as an argument (calls <paramref name="ignoreCall"/> accepts excepted),
+    /// returned, or assigned somewhere (<c>x = value</c>; a declaration's initializer is an alias, not a hand-over).
+    /// </summary>
+    public static bool IsHandedOn(IOperation scope, int position, Func<IOperation, bool> isValue, bool includeThis, Func<IInvocationOperation, bool>? ignoreCall = null)
+    {
+        foreach (var op in scope.Descendants())
+        {
+            if (op.Syntax.SpanStart < position || !(includeThis && op is IInstanceReferenceOperation || isValue(op)))
+            {
+                continue;
+            }
+
+            var use = Classify(op);
+            switch (use.Kind)
+            {
+                case EscapeKind.PassedToMethod or EscapeKind.PassedToConstructor:
+                    if (ignoreCall is null || use.Consumer is not IInvocationOperation call || !ignoreCall(call))
+                    {
+                        return true;
+                    }
+
+                    break;
+                case EscapeKind.Returned:
+                    return true;
+                default:
+                    if (use.Consumer is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Value, use.Value))
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -15,20 +15,55 @@ public static class FunctionContext
     /// The nearest enclosing function of <paramref name="operation"/> (lambda, local function or the
     /// containing member), or null when none can be determined (e.g. a field initializer).
     /// </summary>
-    public static IMethodSymbol? GetEnclosingFunction(IOperation operation, ISymbol? containingSymbol)
+    public static IMethodSymbol? GetEnclosingFunction(IOperation operation, ISymbol? containingSymbol) =>
+        GetEnclosingFunctionOperation(operation) switch
+        {
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            ILocalFunctionOperation localFunction => localFunction.Symbol,
+            _ => containingSymbol as IMethodSymbol,
+        };
+
+    /// <summary>
+    /// The nearest lambda, anonymous method or local function around <paramref name="operation"/> (only lambdas
+    /// and anonymous methods with <paramref name="lambdasOnly"/>), looking no higher than <paramref name="stop"/>;
+    /// null in the member's own body.
+    /// </summary>
+    public static IOperation? GetEnclosingFunctionOperation(IOperation operation, IOperation? stop = null, bool lambdasOnly = false)
     {
+        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, stop); current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation || (!lambdasOnly && current is ILocalFunctionOperation))
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The function that contains <paramref name="operation"/>: the innermost lambda or local function, or the
+    /// member body (<paramref name="outermost"/> skips lambdas and local functions). Without a member body (a field
+    /// initializer), the outermost block, lambda or local function seen, else null.
+    /// </summary>
+    public static IOperation? GetFunctionBody(IOperation operation, bool outermost = false)
+    {
+        IOperation? found = null;
         for (var current = operation.Parent; current is not null; current = current.Parent)
         {
             switch (current)
             {
-                case IAnonymousFunctionOperation lambda:
-                    return lambda.Symbol;
-                case ILocalFunctionOperation localFunction:
-                    return localFunction.Symbol;
+                case IAnonymousFunctionOperation or ILocalFunctionOperation when !outermost:
+                    return current;
+                case IMethodBodyOperation or IConstructorBodyOperation:
+                    return current;
+                case IBlockOperation or IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    found = current;
+                    break;
             }
         }
 
-        return containingSymbol as IMethodSymbol;
+        return found;
     }
 
     /// <summary>

@@ -37,48 +37,37 @@ public static class KnownCompletedTasks
             return true;
         }
 
-        if (IsContinuationAntecedent(value))
+        if (IsContinuationAntecedent(value, types))
         {
             return true;
         }
 
         var symbol = GetSymbol(value);
         if (symbol is not null
-            && (IsGuarded(value, symbol) || IsWhenAnyResult(symbol, value) || IsCompletedByEarlierStatement(value, symbol, isCollection: false)))
+            && (IsGuarded(value, symbol, types) || IsWhenAnyResult(symbol, value, types) || IsCompletedByEarlierStatement(value, symbol, isCollection: false, types)))
         {
             return true;
         }
 
         var collection = GetCollectionOfElement(value);
-        return collection is not null && IsCompletedByEarlierStatement(value, collection, isCollection: true);
+        return collection is not null && IsCompletedByEarlierStatement(value, collection, isCollection: true, types);
     }
 
-    private static IOperation Unwrap(IOperation operation)
-    {
-        while (operation is IConversionOperation { Operand: { } inner } || operation is IParenthesizedOperation)
-        {
-            operation = operation is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)operation).Operand;
-        }
-
-        return operation;
-    }
-
-    private static bool IsTaskType(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } } };
+    private static IOperation Unwrap(IOperation operation) => OperationWalk.Strip(operation, Wrappers.ConversionsAndParentheses);
 
     private static bool IsCompletedByConstruction(IOperation value, WellKnownTypes types)
     {
         switch (value)
         {
             case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "FromResult" or "FromException" or "FromCanceled" } method }
-                when IsTaskType(method.ContainingType):
+                when types.IsTaskLike(method.ContainingType):
                 return true;
-            case IPropertyReferenceOperation { Property: { IsStatic: true, Name: "CompletedTask" } property } when IsTaskType(property.ContainingType):
+            case IPropertyReferenceOperation { Property: { IsStatic: true, Name: "CompletedTask" } property } when types.IsTaskLike(property.ContainingType):
                 return true;
-            case IDefaultValueOperation when types.IsTaskLike(value.Type) && value.Type?.Name == "ValueTask":
+            case IDefaultValueOperation when types.IsValueTask(value.Type):
                 return true;
             case IObjectCreationOperation { Constructor: { } ctor, Arguments.Length: 1 } creation
-                when ctor.ContainingType?.Name == "ValueTask" && IsTaskType(ctor.ContainingType)
+                when types.IsValueTask(ctor.ContainingType)
                     && !types.IsTaskLike(creation.Arguments[0].Value.Type)
                     && creation.Arguments[0].Value.Type?.TypeKind != TypeKind.Interface:
                 // new ValueTask<T>(value): a result, not a Task or IValueTaskSource.
@@ -93,7 +82,7 @@ public static class KnownCompletedTasks
     /// <summary>A local whose only value is a completed task: initialized from one, never assigned again.</summary>
     private static bool IsLocalInitializedCompleted(ILocalSymbol local, IOperation use, WellKnownTypes types)
     {
-        var body = GetFunctionBody(use);
+        var body = FunctionContext.GetFunctionBody(use);
         if (body is null)
         {
             return false;
@@ -119,7 +108,7 @@ public static class KnownCompletedTasks
     }
 
     /// <summary><c>t.ContinueWith(a =&gt; a.Result)</c>: the antecedent is complete when its continuation runs.</summary>
-    private static bool IsContinuationAntecedent(IOperation value)
+    private static bool IsContinuationAntecedent(IOperation value, WellKnownTypes types)
     {
         IParameterSymbol? parameter = value switch
         {
@@ -157,7 +146,7 @@ public static class KnownCompletedTasks
             if (current is IAnonymousFunctionOperation enclosing
                 && GetContinuationCall(enclosing) is { TargetMethod.Name: "ContinueWith", Instance: { } antecedent }
                 && Unwrap(antecedent) is IInvocationOperation { TargetMethod: { Name: "WhenAll", IsStatic: true } whenAll } whenAllCall
-                && IsTaskType(whenAll.ContainingType)
+                && types.IsTaskLike(whenAll.ContainingType)
                 && PassesSymbol(whenAllCall, symbol))
             {
                 return !IsAssignedAfter(symbol, value, whenAllCall.Syntax.SpanStart);
@@ -183,10 +172,7 @@ public static class KnownCompletedTasks
     private static IInvocationOperation? GetContinuationCall(IAnonymousFunctionOperation lambda)
     {
         IOperation current = lambda;
-        while (current.Parent is IDelegateCreationOperation or IConversionOperation)
-        {
-            current = current.Parent;
-        }
+        current = OperationWalk.Outermost(current, Wrappers.Conversions | Wrappers.DelegateCreations);
 
         if (current.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } argument
             && invocation.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny"
@@ -238,10 +224,7 @@ public static class KnownCompletedTasks
                 }
 
                 IOperation current2 = lambda;
-                while (current2.Parent is IDelegateCreationOperation or IConversionOperation)
-                {
-                    current2 = current2.Parent;
-                }
+                current2 = OperationWalk.Outermost(current2, Wrappers.Conversions | Wrappers.DelegateCreations);
 
                 if (current2.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { IsExtensionMethod: true, ContainingType.Name: "Enumerable" } } linq }
                     && linq.Arguments.Length > 0)
@@ -256,26 +239,26 @@ public static class KnownCompletedTasks
     }
 
     /// <summary>Inside <c>t.IsCompleted ? t.Result : x</c>, <c>if (t.IsCompletedSuccessfully) { ... }</c>, <c>t.IsCompleted &amp;&amp; t.Result</c>, or after <c>if (!t.IsCompleted) return;</c>.</summary>
-    private static bool IsGuarded(IOperation use, ISymbol symbol)
+    private static bool IsGuarded(IOperation use, ISymbol symbol, WellKnownTypes types)
     {
         IOperation child = use;
         for (var current = use.Parent; current is not null; child = current, current = current.Parent)
         {
             switch (current)
             {
-                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenTrue, child) && ChecksCompletion(conditional.Condition, symbol, negated: false):
+                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenTrue, child) && ChecksCompletion(conditional.Condition, symbol, negated: false, types):
                     return true;
-                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && ChecksCompletion(conditional.Condition, symbol, negated: true):
+                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && ChecksCompletion(conditional.Condition, symbol, negated: true, types):
                     return true;
                 case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && IsStatusDispatch(conditional.Condition, symbol):
                     // if (t.IsCanceled) ... else if (t.IsFaulted) ... else t.Result: code dispatching on a finished task's outcome.
                     return true;
                 case ISwitchCaseOperation switchCase when switchCase.Parent is ISwitchOperation { Value: { } switched }
-                    && IsStatusOf(switched, symbol, use) && IsCompletedStatusCase(switchCase):
+                    && IsStatusOf(switched, symbol, use) && IsCompletedStatusCase(switchCase, types):
                     return true;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } andOp when ReferenceEquals(andOp.RightOperand, child) && ChecksCompletion(andOp.LeftOperand, symbol, negated: false):
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } andOp when ReferenceEquals(andOp.RightOperand, child) && ChecksCompletion(andOp.LeftOperand, symbol, negated: false, types):
                     return true;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } orOp when ReferenceEquals(orOp.RightOperand, child) && ChecksCompletion(orOp.LeftOperand, symbol, negated: true):
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } orOp when ReferenceEquals(orOp.RightOperand, child) && ChecksCompletion(orOp.LeftOperand, symbol, negated: true, types):
                     return true;
                 case IBlockOperation block:
                     foreach (var statement in block.Operations)
@@ -285,7 +268,7 @@ public static class KnownCompletedTasks
                             break;
                         }
 
-                        if (IsEarlyExitGuard(statement, symbol))
+                        if (IsEarlyExitGuard(statement, symbol, types))
                         {
                             return true;
                         }
@@ -295,7 +278,7 @@ public static class KnownCompletedTasks
                         {
                             foreach (var inner in tryBody.Operations)
                             {
-                                if (IsEarlyExitGuard(inner, symbol))
+                                if (IsEarlyExitGuard(inner, symbol, types))
                                 {
                                     return true;
                                 }
@@ -314,9 +297,9 @@ public static class KnownCompletedTasks
     }
 
     /// <summary><c>if (!t.IsCompleted) return;</c>, <c>if (!t.Wait(timeout)) throw ...;</c>, <c>if (!t.IsCompleted) await t;</c>.</summary>
-    private static bool IsEarlyExitGuard(IOperation statement, ISymbol symbol) =>
+    private static bool IsEarlyExitGuard(IOperation statement, ISymbol symbol, WellKnownTypes types) =>
         statement is IConditionalOperation { WhenFalse: null } early
-        && ChecksCompletion(early.Condition, symbol, negated: true)
+        && ChecksCompletion(early.Condition, symbol, negated: true, types)
         && (EndsWithJump(early.WhenTrue) || AwaitsSymbol(early.WhenTrue, symbol));
 
     private static bool AllCatchesLeave(ITryOperation tryOperation)
@@ -345,7 +328,7 @@ public static class KnownCompletedTasks
             return IsSymbolRead(instance, symbol);
         }
 
-        if (value is not ILocalReferenceOperation { Local: { } local } || GetFunctionBody(use) is not { } body)
+        if (value is not ILocalReferenceOperation { Local: { } local } || FunctionContext.GetFunctionBody(use) is not { } body)
         {
             return false;
         }
@@ -361,11 +344,11 @@ public static class KnownCompletedTasks
         return false;
     }
 
-    private static bool IsCompletedStatusCase(ISwitchCaseOperation switchCase)
+    private static bool IsCompletedStatusCase(ISwitchCaseOperation switchCase, WellKnownTypes types)
     {
         foreach (var clause in switchCase.Clauses)
         {
-            if (clause is not ISingleValueCaseClauseOperation { Value: IFieldReferenceOperation { Field.Name: "RanToCompletion" or "Faulted" or "Canceled" } })
+            if (clause is not ISingleValueCaseClauseOperation { Value: IFieldReferenceOperation { Field: { Name: "RanToCompletion" or "Faulted" or "Canceled" } field } } || !types.Is(field.ContainingType, WellKnownTypeNames.TaskStatus))
             {
                 return false;
             }
@@ -380,17 +363,17 @@ public static class KnownCompletedTasks
     /// <c>t.IsCanceled</c>, <c>t.Status == TaskStatus.RanToCompletion</c>, <c>await Task.WhenAny(t, ...) == t</c>;
     /// through <c>!</c>, and <c>&amp;&amp;</c> (true) / <c>||</c> (false).
     /// </summary>
-    private static bool ChecksCompletion(IOperation condition, ISymbol symbol, bool negated)
+    private static bool ChecksCompletion(IOperation condition, ISymbol symbol, bool negated, WellKnownTypes types)
     {
         condition = Unwrap(condition);
         switch (condition)
         {
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } notOp:
-                return ChecksCompletion(notOp.Operand, symbol, !negated);
+                return ChecksCompletion(notOp.Operand, symbol, !negated, types);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } andOp when !negated:
-                return ChecksCompletion(andOp.LeftOperand, symbol, false) || ChecksCompletion(andOp.RightOperand, symbol, false);
+                return ChecksCompletion(andOp.LeftOperand, symbol, false, types) || ChecksCompletion(andOp.RightOperand, symbol, false, types);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } orOp when negated:
-                return ChecksCompletion(orOp.LeftOperand, symbol, true) || ChecksCompletion(orOp.RightOperand, symbol, true);
+                return ChecksCompletion(orOp.LeftOperand, symbol, true, types) || ChecksCompletion(orOp.RightOperand, symbol, true, types);
             case IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled", Instance: { } instance } when !negated:
                 return IsSymbolRead(instance, symbol);
             case IInvocationOperation { TargetMethod: { Name: "Wait", ReturnType.SpecialType: SpecialType.System_Boolean }, Instance: { } waited } when !negated:
@@ -405,22 +388,23 @@ public static class KnownCompletedTasks
                     return false;
                 }
 
-                return IsRanToCompletionCheck(equality.LeftOperand, equality.RightOperand, symbol)
-                    || IsRanToCompletionCheck(equality.RightOperand, equality.LeftOperand, symbol)
-                    || IsWhenAnyComparison(equality.LeftOperand, equality.RightOperand, symbol)
-                    || IsWhenAnyComparison(equality.RightOperand, equality.LeftOperand, symbol);
+                return IsRanToCompletionCheck(equality.LeftOperand, equality.RightOperand, symbol, types)
+                    || IsRanToCompletionCheck(equality.RightOperand, equality.LeftOperand, symbol, types)
+                    || IsWhenAnyComparison(equality.LeftOperand, equality.RightOperand, symbol, types)
+                    || IsWhenAnyComparison(equality.RightOperand, equality.LeftOperand, symbol, types);
             default:
                 return false;
         }
     }
 
-    private static bool IsRanToCompletionCheck(IOperation status, IOperation constant, ISymbol symbol) =>
+    private static bool IsRanToCompletionCheck(IOperation status, IOperation constant, ISymbol symbol, WellKnownTypes types) =>
         Unwrap(status) is IPropertyReferenceOperation { Property.Name: "Status", Instance: { } instance }
         && IsSymbolRead(instance, symbol)
-        && Unwrap(constant) is IFieldReferenceOperation { Field.Name: "RanToCompletion" or "Faulted" or "Canceled" };
+        && Unwrap(constant) is IFieldReferenceOperation { Field: { Name: "RanToCompletion" or "Faulted" or "Canceled" } field }
+        && types.Is(field.ContainingType, WellKnownTypeNames.TaskStatus);
 
     /// <summary><c>await Task.WhenAny(t, delay) == t</c>, or <c>done == t</c> where <c>done</c> holds an awaited WhenAny.</summary>
-    private static bool IsWhenAnyComparison(IOperation whenAny, IOperation other, ISymbol symbol)
+    private static bool IsWhenAnyComparison(IOperation whenAny, IOperation other, ISymbol symbol, WellKnownTypes types)
     {
         if (!IsSymbolRead(other, symbol))
         {
@@ -428,25 +412,25 @@ public static class KnownCompletedTasks
         }
 
         var value = Unwrap(whenAny);
-        if (IsAwaitedWhenAny(value))
+        if (IsAwaitedWhenAny(value, types))
         {
             return true;
         }
 
-        return GetSymbol(value) is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, value);
+        return GetSymbol(value) is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, value, types);
     }
 
-    private static bool IsAwaitedWhenAny(IOperation value) =>
+    private static bool IsAwaitedWhenAny(IOperation value, WellKnownTypes types) =>
         value is IAwaitOperation { Operation: var awaited }
         && StripConfigureAwait(Unwrap(awaited)) is IInvocationOperation { TargetMethod: { Name: "WhenAny", IsStatic: true } method }
-        && IsTaskType(method.ContainingType);
+        && types.IsTaskLike(method.ContainingType);
 
-    private static bool IsWhenAnyResult(ISymbol symbol, IOperation use) =>
-        symbol is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, use);
+    private static bool IsWhenAnyResult(ISymbol symbol, IOperation use, WellKnownTypes types) =>
+        symbol is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, use, types);
 
-    private static bool IsLocalFromAwaitedWhenAny(ILocalSymbol local, IOperation use)
+    private static bool IsLocalFromAwaitedWhenAny(ILocalSymbol local, IOperation use, WellKnownTypes types)
     {
-        var body = GetFunctionBody(use);
+        var body = FunctionContext.GetFunctionBody(use);
         if (body is null)
         {
             return false;
@@ -458,10 +442,10 @@ public static class KnownCompletedTasks
             switch (op)
             {
                 case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                    fromWhenAny = declarator.Initializer is { Value: { } init } && IsAwaitedWhenAny(Unwrap(init));
+                    fromWhenAny = declarator.Initializer is { Value: { } init } && IsAwaitedWhenAny(Unwrap(init), types);
                     break;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
-                    if (!IsAwaitedWhenAny(Unwrap(assignment.Value)))
+                    if (!IsAwaitedWhenAny(Unwrap(assignment.Value), types))
                     {
                         return false;
                     }
@@ -474,8 +458,7 @@ public static class KnownCompletedTasks
         return fromWhenAny;
     }
 
-    private static IOperation StripConfigureAwait(IOperation operation) =>
-        operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } inner } ? Unwrap(inner) : operation;
+    private static IOperation StripConfigureAwait(IOperation operation) => Unwrap(OperationWalk.StripConfigureAwait(operation));
 
     private static bool IsSymbolRead(IOperation operation, ISymbol symbol) =>
         GetSymbol(Unwrap(operation)) is { } read && SymbolEqualityComparer.Default.Equals(read, symbol);
@@ -505,7 +488,7 @@ public static class KnownCompletedTasks
     /// Walks the enclosing blocks of <paramref name="use"/> (through lambdas created later, which still see
     /// the completed task) and looks for an earlier statement that unconditionally completes the task.
     /// </summary>
-    private static bool IsCompletedByEarlierStatement(IOperation use, ISymbol target, bool isCollection)
+    private static bool IsCompletedByEarlierStatement(IOperation use, ISymbol target, bool isCollection, WellKnownTypes types)
     {
         IOperation child = use;
         for (var current = use.Parent; current is not null; child = current, current = current.Parent)
@@ -528,7 +511,7 @@ public static class KnownCompletedTasks
                     continue;
                 }
 
-                var completion = FindUnconditionalCompletion(statement, target, isCollection);
+                var completion = FindUnconditionalCompletion(statement, target, isCollection, types);
                 if (completion >= 0)
                 {
                     return !IsAssignedAfter(target, use, completion);
@@ -540,19 +523,19 @@ public static class KnownCompletedTasks
     }
 
     /// <summary>The position of an await/wait in <paramref name="statement"/> that completes <paramref name="target"/> whenever the statement completes; -1 if none.</summary>
-    private static int FindUnconditionalCompletion(IOperation statement, ISymbol target, bool isCollection)
+    private static int FindUnconditionalCompletion(IOperation statement, ISymbol target, bool isCollection, WellKnownTypes types)
     {
         foreach (var op in statement.DescendantsAndSelf())
         {
             var completes = op switch
             {
-                IAwaitOperation await => CompletesTarget(StripConfigureAwait(Unwrap(await.Operation)), target, isCollection),
+                IAwaitOperation await => CompletesTarget(StripConfigureAwait(Unwrap(await.Operation)), target, isCollection, types),
                 IInvocationOperation { TargetMethod.ReturnType.SpecialType: SpecialType.System_Boolean } => false,
                 IInvocationOperation { TargetMethod.Name: "Wait" or "GetResult", Instance: { } instance } when !isCollection =>
                     IsSymbolRead(StripAwaiter(instance), target),
                 IPropertyReferenceOperation { Property.Name: "Result", Instance: { } instance } when !isCollection =>
                     IsSymbolRead(instance, target),
-                IInvocationOperation { TargetMethod: { Name: "WaitAll", IsStatic: true } waitAll } invocation when IsTaskType(waitAll.ContainingType) =>
+                IInvocationOperation { TargetMethod: { Name: "WaitAll", IsStatic: true } waitAll } invocation when types.IsTaskLike(waitAll.ContainingType) =>
                     PassesSymbol(invocation, target),
                 _ => false,
             };
@@ -577,7 +560,7 @@ public static class KnownCompletedTasks
         return value;
     }
 
-    private static bool CompletesTarget(IOperation awaited, ISymbol target, bool isCollection)
+    private static bool CompletesTarget(IOperation awaited, ISymbol target, bool isCollection, WellKnownTypes types)
     {
         if (!isCollection && IsSymbolRead(awaited, target))
         {
@@ -585,7 +568,7 @@ public static class KnownCompletedTasks
         }
 
         return awaited is IInvocationOperation { TargetMethod: { Name: "WhenAll", IsStatic: true } method } invocation
-            && IsTaskType(method.ContainingType)
+            && types.IsTaskLike(method.ContainingType)
             && PassesSymbol(invocation, target);
     }
 
@@ -652,7 +635,7 @@ public static class KnownCompletedTasks
     /// <summary>True when <paramref name="symbol"/> is assigned (or passed by ref/out) in the function after <paramref name="position"/>.</summary>
     private static bool IsAssignedAfter(ISymbol symbol, IOperation use, int position)
     {
-        var body = GetFunctionBody(use, outermost: true);
+        var body = FunctionContext.GetFunctionBody(use, outermost: true);
         if (body is null)
         {
             return true;
@@ -681,24 +664,4 @@ public static class KnownCompletedTasks
         return false;
     }
 
-    /// <summary>The body of the function that contains <paramref name="operation"/>: the innermost lambda/local function, or the member (<paramref name="outermost"/>).</summary>
-    private static IOperation? GetFunctionBody(IOperation operation, bool outermost = false)
-    {
-        IOperation? found = null;
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation when !outermost:
-                    return current;
-                case IMethodBodyOperation or IConstructorBodyOperation:
-                    return current;
-                case IBlockOperation or IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    found = current;
-                    break;
-            }
-        }
-
-        return found;
-    }
 }

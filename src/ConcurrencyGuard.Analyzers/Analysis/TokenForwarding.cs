@@ -176,7 +176,7 @@ public static class TokenForwarding
                 return false;
             }
 
-            if (name == "ConfigureAwait" && invocation.TargetMethod.ContainingType?.ToDisplayString() == WellKnownTypeNames.TaskAsyncEnumerableExtensions)
+            if (name == "ConfigureAwait" && types.Is(invocation.TargetMethod.ContainingType, WellKnownTypeNames.TaskAsyncEnumerableExtensions))
             {
                 expression = Unwrap(invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null));
                 continue;
@@ -215,15 +215,7 @@ public static class TokenForwarding
         return true;
     }
 
-    private static IOperation? Unwrap(IOperation? operation)
-    {
-        while (operation is IConversionOperation { IsImplicit: true } or IParenthesizedOperation)
-        {
-            operation = operation is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)operation).Operand;
-        }
-
-        return operation;
-    }
+    private static IOperation? Unwrap(IOperation? operation) => OperationWalk.StripOrNull(operation, Wrappers.ImplicitConversions | Wrappers.Parentheses);
 
     /// <summary><c>var items = source.ReadAllAsync(ct);</c>: the local's initializer call already got a token.</summary>
     private static bool InitializerPassesToken(ILocalSymbol local, SemanticModel? model, WellKnownTypes types)
@@ -303,11 +295,7 @@ public static class TokenForwarding
 
     private static bool IsEnumeratedDirectly(IInvocationOperation invocation)
     {
-        var parent = invocation.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation)
-        {
-            parent = parent.Parent;
-        }
+        var parent = OperationWalk.ParentSkipping(invocation, Wrappers.ConversionsAndParentheses);
 
         return parent is IForEachLoopOperation { IsAsynchronous: true };
     }

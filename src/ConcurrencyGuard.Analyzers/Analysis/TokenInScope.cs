@@ -248,74 +248,6 @@ public static class TokenInScope
     public static bool IsToken(ITypeSymbol? type, WellKnownTypes types) =>
         type is not null && types.CancellationToken is not null && SymbolEqualityComparer.Default.Equals(type, types.CancellationToken);
 
-    /// <summary>
-    /// True when <paramref name="operation"/> runs while cancellation may already have happened and must
-    /// still complete: inside a <c>catch</c> or <c>finally</c> block of the enclosing function. Rules that
-    /// ask to pass a token stay silent there (passing it would abort the cleanup).
-    /// </summary>
-    public static bool IsInCleanupCode(IOperation operation)
-    {
-        for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
-        {
-            switch (node)
-            {
-                case FinallyClauseSyntax:
-                case CatchClauseSyntax:
-                    return true;
-                case AnonymousFunctionExpressionSyntax:
-                case LocalFunctionStatementSyntax:
-                case MemberDeclarationSyntax:
-                    return false;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// True when the statement holding <paramref name="operation"/> carries a comment (above it or at the
-    /// end of its line) that mentions cancellation or a token: the author has explained the choice
-    /// (e.g. "no point in passing a cancellationToken here"), so rules asking for the token stay silent.
-    /// </summary>
-    public static bool HasExplainingComment(IOperation operation)
-    {
-        var statement = operation.Syntax.FirstAncestorOrSelf<StatementSyntax>();
-        if (statement is null)
-        {
-            return false;
-        }
-
-        foreach (var trivia in statement.GetLeadingTrivia())
-        {
-            if (MentionsCancellation(trivia))
-            {
-                return true;
-            }
-        }
-
-        foreach (var trivia in statement.GetLastToken().TrailingTrivia)
-        {
-            if (MentionsCancellation(trivia))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool MentionsCancellation(SyntaxTrivia trivia)
-    {
-        if (!trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) && !trivia.IsKind(SyntaxKind.MultiLineCommentTrivia))
-        {
-            return false;
-        }
-
-        var text = trivia.ToString();
-        return text.IndexOf("cancel", System.StringComparison.OrdinalIgnoreCase) >= 0
-            || text.IndexOf("token", System.StringComparison.OrdinalIgnoreCase) >= 0;
-    }
-
     private static TokenInScopeResult FromParameters(IMethodSymbol function, INamedTypeSymbol tokenType, INamedTypeSymbol? httpContextType, bool crossedFunction)
     {
         ImmutableArray<TokenCandidate>.Builder? tokens = null;
@@ -367,11 +299,7 @@ public static class TokenInScope
     /// <summary>A lambda passed to <c>CancellationToken.Register</c>/<c>UnsafeRegister</c>: it runs once the token is cancelled.</summary>
     private static bool IsCancellationCallback(IOperation lambda, WellKnownTypes types)
     {
-        var current = lambda.Parent;
-        while (current is IDelegateCreationOperation or IConversionOperation)
-        {
-            current = current.Parent;
-        }
+        var current = OperationWalk.ParentSkipping(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
 
         return current is IArgumentOperation { Parent: IInvocationOperation invocation }
             && invocation.TargetMethod.Name is "Register" or "UnsafeRegister"

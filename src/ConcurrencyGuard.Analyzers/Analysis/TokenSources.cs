@@ -50,10 +50,7 @@ public static class TokenSources
     /// <summary>The kind of source <paramref name="value"/> creates, or null when it does not create one.</summary>
     public static TokenSourceKind? CreationKind(IOperation value, INamedTypeSymbol sourceType)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
+        value = OperationWalk.Strip(value);
 
         switch (value)
         {
@@ -71,7 +68,7 @@ public static class TokenSources
     public static TokenSourceUsage Classify(ILocalSymbol local, IOperation root, IOperation declaration)
     {
         bool disposed = false, escapes = false, reassigned = false, cancelAfter = false;
-        var home = EnclosingFunction(declaration);
+        var home = FunctionContext.GetEnclosingFunctionOperation(declaration);
         foreach (var operation in root.Descendants())
         {
             if (operation is not ILocalReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
@@ -79,13 +76,14 @@ public static class TokenSources
                 continue;
             }
 
-            if (!ReferenceEquals(EnclosingFunction(reference), home))
+            if (!ReferenceEquals(FunctionContext.GetEnclosingFunctionOperation(reference), home))
             {
                 escapes = true; // captured by a lambda or local function: its lifetime is theirs now
                 continue;
             }
 
-            var (parent, child) = SkipConversions(reference);
+            var child = OperationWalk.Outermost(reference, Wrappers.ConversionsAndParentheses);
+            var parent = child.Parent;
             switch (parent)
             {
                 case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, child):
@@ -124,7 +122,8 @@ public static class TokenSources
 
     private static bool TokenIsStoredOrReturned(IOperation token)
     {
-        var (parent, child) = SkipConversions(token);
+        var child = OperationWalk.Outermost(token, Wrappers.ConversionsAndParentheses);
+        var parent = child.Parent;
         return parent switch
         {
             IReturnOperation => true,
@@ -133,31 +132,5 @@ public static class TokenSources
             IVariableInitializerOperation => false,
             _ => false,
         };
-    }
-
-    private static (IOperation? Parent, IOperation Child) SkipConversions(IOperation operation)
-    {
-        var child = operation;
-        var parent = operation.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation)
-        {
-            child = parent;
-            parent = parent.Parent;
-        }
-
-        return (parent, child);
-    }
-
-    private static IOperation? EnclosingFunction(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return current;
-            }
-        }
-
-        return null;
     }
 }

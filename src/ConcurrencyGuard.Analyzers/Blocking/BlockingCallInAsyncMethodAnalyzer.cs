@@ -155,19 +155,19 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
         public Exclusions(WellKnownTypes types)
         {
             _types = types;
-            Thread = types.Get("System.Threading.Thread");
-            _memoryStream = types.Get("System.IO.MemoryStream");
-            _stringReader = types.Get("System.IO.StringReader");
-            _stringWriter = types.Get("System.IO.StringWriter");
-            _stream = types.Get("System.IO.Stream");
-            _textWriter = types.Get("System.IO.TextWriter");
-            _dbConnection = types.Get("System.Data.Common.DbConnection");
-            _dbCommand = types.Get("System.Data.Common.DbCommand");
-            _dbDataReader = types.Get("System.Data.Common.DbDataReader");
-            _dbTransaction = types.Get("System.Data.Common.DbTransaction");
-            _console = types.Get("System.Console");
+            Thread = types.Get(WellKnownTypeNames.Thread);
+            _memoryStream = types.Get(WellKnownTypeNames.MemoryStream);
+            _stringReader = types.Get(WellKnownTypeNames.StringReader);
+            _stringWriter = types.Get(WellKnownTypeNames.StringWriter);
+            _stream = types.Get(WellKnownTypeNames.Stream);
+            _textWriter = types.Get(WellKnownTypeNames.TextWriter);
+            _dbConnection = types.Get(WellKnownTypeNames.DbConnection);
+            _dbCommand = types.Get(WellKnownTypeNames.DbCommand);
+            _dbDataReader = types.Get(WellKnownTypeNames.DbDataReader);
+            _dbTransaction = types.Get(WellKnownTypeNames.DbTransaction);
+            _console = types.Get(WellKnownTypeNames.Console);
             _cts = types.Get(WellKnownTypeNames.CancellationTokenSource);
-            _semaphoreSlim = types.Get("System.Threading.SemaphoreSlim");
+            _semaphoreSlim = types.Get(WellKnownTypeNames.SemaphoreSlim);
         }
 
         public INamedTypeSymbol? Thread { get; }

@@ -159,10 +159,7 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : DiagnosticAnalyzer
                 return forLoop.Condition is null;
             case IForEachLoopOperation forEach:
                 var collection = forEach.Collection;
-                while (collection is IConversionOperation conversion)
-                {
-                    collection = conversion.Operand;
-                }
+                collection = OperationWalk.Strip(collection);
 
                 consuming = collection is IInvocationOperation { TargetMethod.Name: "GetConsumingEnumerable" } getConsuming
                     && blocking.IsBlockingCollection(getConsuming.TargetMethod.ContainingType);
@@ -187,13 +184,13 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : DiagnosticAnalyzer
         public BlockingCalls(WellKnownTypes types)
         {
             _types = types;
-            _thread = types.Get("System.Threading.Thread");
-            _blockingCollection = types.Get("System.Collections.Concurrent.BlockingCollection`1");
-            _waitHandle = types.Get("System.Threading.WaitHandle");
-            _socket = types.Get("System.Net.Sockets.Socket");
-            _memoryStream = types.Get("System.IO.MemoryStream");
-            _stringReader = types.Get("System.IO.StringReader");
-            _stringWriter = types.Get("System.IO.StringWriter");
+            _thread = types.Get(WellKnownTypeNames.Thread);
+            _blockingCollection = types.Get(WellKnownTypeNames.BlockingCollectionOfT);
+            _waitHandle = types.Get(WellKnownTypeNames.WaitHandle);
+            _socket = types.Get(WellKnownTypeNames.Socket);
+            _memoryStream = types.Get(WellKnownTypeNames.MemoryStream);
+            _stringReader = types.Get(WellKnownTypeNames.StringReader);
+            _stringWriter = types.Get(WellKnownTypeNames.StringWriter);
         }
 
         public bool IsBlockingCollection(INamedTypeSymbol? type) =>

@@ -43,8 +43,8 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var semaphore = types.Get("System.Threading.SemaphoreSlim");
-            var monitor = types.Get("System.Threading.Monitor");
+            var semaphore = types.Get(WellKnownTypeNames.SemaphoreSlim);
+            var monitor = types.Get(WellKnownTypeNames.Monitor);
             if (semaphore is null && monitor is null)
             {
                 return;
@@ -75,12 +75,12 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         }
 
         // Re-acquiring in a finally (`Release(); try { ... } finally { await sem.WaitAsync(); }`): the caller owns the lock.
-        if (IsInFinally(statement))
+        if (CleanupCode.IsInFinally(statement))
         {
             return;
         }
 
-        var body = FunctionBody(statement);
+        var body = FunctionContext.GetFunctionBody(statement);
         if (body is null || !locks.IsReleasedIn(body, lockObject) || IsHandedOn(body, lockObject, statement.Syntax.Span.End))
         {
             return;
@@ -167,80 +167,17 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static bool IsInFinally(IOperation operation)
-    {
-        for (var node = operation.Syntax.Parent; node is not null; node = node.Parent)
-        {
-            switch (node)
-            {
-                case FinallyClauseSyntax:
-                    return true;
-                case AnonymousFunctionExpressionSyntax:
-                case LocalFunctionStatementSyntax:
-                case MemberDeclarationSyntax:
-                    return false;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>The object is returned, stored or passed on after the acquisition: something else owns the release.</summary>
     private static bool IsHandedOn(IOperation body, IOperation lockObject, int after)
     {
         var isMemberOfThis = Locks.GetSymbol(lockObject) is IFieldSymbol { IsStatic: false } or IPropertySymbol { IsStatic: false };
-        foreach (var op in body.Descendants())
-        {
-            if (op.Syntax.SpanStart < after)
-            {
-                continue;
-            }
-
-            var value = op switch
-            {
-                IArgumentOperation argument => argument.Value,
-                IReturnOperation { ReturnedValue: { } returned } => returned,
-                ISimpleAssignmentOperation assignment => assignment.Value,
-                _ => null,
-            };
-            if (value is null)
-            {
-                continue;
-            }
-
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-
-            if (Locks.SameObject(value, lockObject) || (isMemberOfThis && value is IInstanceReferenceOperation))
-            {
-                if (op is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Exit" or "Release" } })
-                {
-                    continue;
-                }
-
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static IOperation? FunctionBody(IOperation operation)
-    {
-        IOperation? last = null;
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation or IConstructorBodyOperation)
-            {
-                return current;
-            }
-
-            last = current;
-        }
-
-        return last;
+        var kind = OperationWalk.Strip(lockObject).Kind;
+        return Escapes.IsHandedOn(
+            body,
+            after,
+            op => op.Kind == kind && Locks.SameObject(op, lockObject),
+            includeThis: isMemberOfThis,
+            ignoreCall: call => call.TargetMethod.Name is "Exit" or "Release");
     }
 
     /// <summary>SemaphoreSlim and Monitor: which calls acquire and release, and on which object.</summary>
@@ -280,7 +217,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
                 && SymbolEqualityComparer.Default.Equals(method.ContainingType, _monitor)
                 && invocation.Arguments.Length == 1)
             {
-                lockObject = Strip(invocation.Arguments[0].Value);
+                lockObject = OperationWalk.Strip(invocation.Arguments[0].Value);
                 return true;
             }
 
@@ -314,8 +251,8 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
 
         public static bool SameObject(IOperation a, IOperation b)
         {
-            a = Strip(a);
-            b = Strip(b);
+            a = OperationWalk.Strip(a);
+            b = OperationWalk.Strip(b);
             var sa = GetSymbol(a);
             var sb = GetSymbol(b);
             if (sa is not null || sb is not null)
@@ -328,7 +265,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             return a.Syntax.IsEquivalentTo(b.Syntax, topLevel: false) || a.Syntax.ToString() == b.Syntax.ToString();
         }
 
-        public static ISymbol? GetSymbol(IOperation operation) => Strip(operation) switch
+        public static ISymbol? GetSymbol(IOperation operation) => OperationWalk.Strip(operation) switch
         {
             ILocalReferenceOperation local => local.Local,
             IParameterReferenceOperation parameter => parameter.Parameter,
@@ -336,15 +273,5 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property,
             _ => null,
         };
-
-        private static IOperation Strip(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
     }
 }

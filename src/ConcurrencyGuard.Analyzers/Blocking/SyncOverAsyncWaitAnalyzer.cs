@@ -75,7 +75,7 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
         var method = invocation.TargetMethod;
         switch (method.Name)
         {
-            case "Wait" when invocation.Instance is { } instance && IsTask(method.ContainingType, types):
+            case "Wait" when invocation.Instance is { } instance && types.IsTask(method.ContainingType):
                 if (HasZeroTimeout(invocation))
                 {
                     return;
@@ -86,7 +86,7 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
 
             case "GetResult" when invocation.Instance is IInvocationOperation { TargetMethod.Name: "GetAwaiter", Instance: { } awaitable }
                 && method.Parameters.Length == 0:
-                var task = StripConfigureAwait(awaitable);
+                var task = OperationWalk.StripConfigureAwait(OperationWalk.Strip(awaitable));
                 if (!types.IsTaskLike(task.Type))
                 {
                     return;
@@ -132,19 +132,6 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
             ? name.GetLocation()
             : invocation.Syntax.GetLocation();
 
-    private static IOperation StripConfigureAwait(IOperation operation)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        return operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } inner } ? inner : operation;
-    }
-
-    private static bool IsTask(INamedTypeSymbol? type, WellKnownTypes types) =>
-        type is not null && (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, types.Task) || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, types.TaskOfT));
-
     private static bool IsGenericTask(INamedTypeSymbol? type, WellKnownTypes types) =>
         type is not null && (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, types.TaskOfT) || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, types.ValueTaskOfT));
 
@@ -183,10 +170,7 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
             }
 
             var value = argument.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
+            value = OperationWalk.Strip(value);
 
             if (value is not IArrayCreationOperation { Initializer: { } initializer })
             {

@@ -31,10 +31,10 @@ public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : Diagnostic
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var tcs = types.Get("System.Threading.Tasks.TaskCompletionSource`1");
-            var tcsNonGeneric = types.Get("System.Threading.Tasks.TaskCompletionSource");
-            var creationOptions = types.Get("System.Threading.Tasks.TaskCreationOptions");
-            var continuationOptions = types.Get("System.Threading.Tasks.TaskContinuationOptions");
+            var tcs = types.Get(WellKnownTypeNames.TaskCompletionSourceOfT);
+            var tcsNonGeneric = types.Get(WellKnownTypeNames.TaskCompletionSource);
+            var creationOptions = types.Get(WellKnownTypeNames.TaskCreationOptions);
+            var continuationOptions = types.Get(WellKnownTypeNames.TaskContinuationOptions);
             if (tcs is null || creationOptions is null)
             {
                 return;

@@ -155,17 +155,16 @@ public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
 
     private static bool IsBlockingCall(IMethodSymbol method, WellKnownTypes types)
     {
-        var type = method.ContainingType?.ToDisplayString();
+        var containing = method.ContainingType;
         return method.Name switch
         {
-            "Sleep" or "Join" => type == "System.Threading.Thread",
-            "Wait" => SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, types.Task)
-                || SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, types.TaskOfT)
-                || type is "System.Threading.SemaphoreSlim" or "System.Threading.Monitor" or "System.Threading.ManualResetEventSlim",
-            "WaitAll" or "WaitAny" => type == "System.Threading.Tasks.Task",
+            "Sleep" or "Join" => types.Is(containing, WellKnownTypeNames.Thread),
+            "Wait" => types.IsTask(containing)
+                || types.Is(containing, WellKnownTypeNames.SemaphoreSlim) || types.Is(containing, WellKnownTypeNames.Monitor) || types.Is(containing, WellKnownTypeNames.ManualResetEventSlim),
+            "WaitAll" or "WaitAny" => SymbolEqualityComparer.Default.Equals(containing, types.Task),
             "WaitOne" => true,
-            "GetResult" => type?.StartsWith("System.Runtime.CompilerServices.", System.StringComparison.Ordinal) == true,
-            "Take" => type?.StartsWith("System.Collections.Concurrent.BlockingCollection", System.StringComparison.Ordinal) == true,
+            "GetResult" => containing?.ToDisplayString().StartsWith("System.Runtime.CompilerServices.", System.StringComparison.Ordinal) == true,
+            "Take" => types.Is(containing, WellKnownTypeNames.BlockingCollectionOfT),
             _ => false,
         };
     }

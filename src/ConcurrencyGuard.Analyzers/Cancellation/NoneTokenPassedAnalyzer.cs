@@ -51,7 +51,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
         }
 
         var target = argument.Parent is IInvocationOperation invocation ? invocation.TargetMethod : ((IObjectCreationOperation)argument.Parent).Constructor;
-        if (target is null || IsRunToEndCall(target, types) || TokenInScope.IsInCleanupCode(argument) || TokenInScope.HasExplainingComment(argument))
+        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument) || ExplainingComments.HasExplainingComment(argument))
         {
             return;
         }
@@ -69,10 +69,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
     /// <summary>How the "no token" value is written, or null when the value is a real token.</summary>
     private static string? NoneText(IOperation value, WellKnownTypes types)
     {
-        while (value is IConversionOperation { IsImplicit: true } conversion)
-        {
-            value = conversion.Operand;
-        }
+        value = OperationWalk.Strip(value, Wrappers.ImplicitConversions);
 
         switch (value)
         {
@@ -102,10 +99,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
                 return true;
             case "ContinueWith":
             case "StartNew":
-                var containing = method.ContainingType?.OriginalDefinition;
-                return SymbolEqualityComparer.Default.Equals(containing, types.Task)
-                    || SymbolEqualityComparer.Default.Equals(containing, types.TaskOfT)
-                    || containing?.ToDisplayString().StartsWith(WellKnownTypeNames.TaskFactory, System.StringComparison.Ordinal) == true;
+                return types.IsTask(method.ContainingType) || types.IsTaskFactory(method.ContainingType);
             default:
                 return false;
         }

@@ -57,11 +57,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
         }
 
         var root = declarator;
-        IOperation top = root;
-        while (top.Parent is not null)
-        {
-            top = top.Parent;
-        }
+        var top = OperationWalk.Root(root);
 
         var local = declarator.Symbol;
         bool passedOn = false, linked = false;
@@ -109,7 +105,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var creation = Unwrap(value);
+        var creation = OperationWalk.Strip(value);
         var properties = scope.ToProperties();
         if (CanRewrite(syntax, creation, usage))
         {
@@ -147,11 +143,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
 
     private static Use PassedTo(IOperation token)
     {
-        var parent = token.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation)
-        {
-            parent = parent.Parent;
-        }
+        var parent = OperationWalk.ParentSkipping(token, Wrappers.ConversionsAndParentheses);
 
         // params CancellationToken[]: the argument is an implicit array creation.
         if (parent is IArrayInitializerOperation { Parent: IArrayCreationOperation array })
@@ -193,15 +185,6 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
         return scope.HasToken && scope.Candidates[0].Origin == TokenOrigin.LocalSource ? TokenInScopeResult.None : scope;
     }
 
-    private static IOperation Unwrap(IOperation value)
-    {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
-        return value;
-    }
 
     private static bool CanRewrite(VariableDeclaratorSyntax syntax, IOperation creation, TokenSourceUsage usage) =>
         !usage.Reassigned

@@ -45,8 +45,8 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
-            || TokenInScope.IsInCleanupCode(invocation)
-            || TokenInScope.HasExplainingComment(invocation))
+            || CleanupCode.IsInCleanupCode(invocation)
+            || ExplainingComments.HasExplainingComment(invocation))
         {
             return;
         }
@@ -72,8 +72,8 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         if (context.Operation is not IForEachLoopOperation { IsAsynchronous: true } loop
             || loop.Syntax is not CommonForEachStatementSyntax syntax
             || !TokenForwarding.IsEnumeratedWithoutToken(loop, types)
-            || TokenInScope.IsInCleanupCode(loop)
-            || TokenInScope.HasExplainingComment(loop))
+            || CleanupCode.IsInCleanupCode(loop)
+            || ExplainingComments.HasExplainingComment(loop))
         {
             return;
         }

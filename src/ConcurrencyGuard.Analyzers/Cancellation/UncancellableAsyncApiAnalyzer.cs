@@ -103,8 +103,8 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
         var type = method.ContainingType;
         if (type is null
             || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.ControllerBase))
-            || WellKnownTypes.InheritsFrom(type, types.Get("Microsoft.AspNetCore.Mvc.RazorPages.PageModel"))
-            || WellKnownTypes.InheritsFrom(type, types.Get("Microsoft.AspNetCore.SignalR.Hub"))
+            || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.PageModel))
+            || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.Hub))
             || ImplementsInterfaceMember(method))
         {
             return false;
@@ -134,7 +134,7 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
     /// <summary>Minimal-API handlers passed as method groups return <c>IResult</c>: their token is <c>RequestAborted</c>.</summary>
     private static bool ReturnsHttpResult(ITypeSymbol returnType, WellKnownTypes types)
     {
-        var result = types.Get("Microsoft.AspNetCore.Http.IResult");
+        var result = types.Get(WellKnownTypeNames.IResult);
         return result is not null && returnType is INamedTypeSymbol { TypeArguments.Length: 1 } named
             && WellKnownTypes.IsOrImplements(named.TypeArguments[0], result);
     }

@@ -57,7 +57,7 @@ public sealed class UndisposedTokenSourceAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var root = Root(declarator);
+        var root = OperationWalk.Root(declarator);
         var usage = TokenSources.Classify(declarator.Symbol, root, declarator);
         if (usage.Disposed || usage.Escapes)
         {
@@ -89,14 +89,4 @@ public sealed class UndisposedTokenSourceAnalyzer : DiagnosticAnalyzer
         && ((CSharpParseOptions)syntax.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp8
         && model is not null;
 
-    private static IOperation Root(IOperation operation)
-    {
-        var current = operation;
-        while (current.Parent is not null)
-        {
-            current = current.Parent;
-        }
-
-        return current;
-    }
 }

@@ -62,11 +62,7 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
     /// <summary>Channel-typed locals of the body around <paramref name="operation"/> (lambdas and local functions included).</summary>
     private static Dictionary<ILocalSymbol, List<ILocalReferenceOperation>> CollectLocalReferences(IOperation operation, ChannelApi api)
     {
-        var root = operation;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(operation);
 
         var localRefs = new Dictionary<ILocalSymbol, List<ILocalReferenceOperation>>(SymbolEqualityComparer.Default);
         foreach (var descendant in root.DescendantsAndSelf())
@@ -151,10 +147,7 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
         {
             // Written: a creation, another channel field or a local are followed from their side; anything else comes from outside.
             var value = assignment.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
+            value = OperationWalk.Strip(value);
 
             while (value is IPropertyReferenceOperation property && api.IsReaderOrWriter(property.Property) && property.Instance is not null)
             {
@@ -274,10 +267,7 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
 
     private static bool IsSameValue(IOperation value, IOperation creation)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
+        value = OperationWalk.Strip(value);
 
         return value == creation;
     }

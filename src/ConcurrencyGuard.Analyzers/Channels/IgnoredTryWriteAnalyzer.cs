@@ -52,8 +52,9 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
                     var state = new TypeState();
                     symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
-                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer);
+                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
                     symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+                    symbolStart.RegisterOperationAction(c => RecordCollectionUse(c, api, type, state), OperationKind.FieldReference, OperationKind.PropertyReference);
                     symbolStart.RegisterSymbolEndAction(c => state.Report(c));
                 },
                 SymbolKind.NamedType);
@@ -63,15 +64,19 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeStatement(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
         var statement = (IExpressionStatementOperation)context.Operation;
-        if (statement.Operation is not IInvocationOperation { TargetMethod.Name: "TryWrite" } invocation
+        // `writer?.TryWrite(x);` drops the result exactly as `writer.TryWrite(x);` does: judged the same way.
+        var call = statement.Operation is IConditionalAccessOperation { WhenNotNull: IInvocationOperation whenNotNull }
+            ? (Invocation: whenNotNull, Receiver: whenNotNull.Instance)
+            : (Invocation: statement.Operation as IInvocationOperation, Receiver: (statement.Operation as IInvocationOperation)?.Instance);
+        if (call.Invocation is not { TargetMethod.Name: "TryWrite" } invocation
             || !WellKnownTypes.InheritsFrom(invocation.TargetMethod.ContainingType, api.Writer)
-            || invocation.Instance is null
+            || call.Receiver is null
             || invocation.Syntax.ContainsDiagnostics)
         {
             return;
         }
 
-        var source = ChannelSource(invocation.Instance, api);
+        var source = ChannelSource(call.Receiver, api);
         var name = source switch
         {
             ILocalReferenceOperation local => local.Local.Name,
@@ -80,15 +85,22 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             IPropertyReferenceOperation property => property.Property.Name,
             _ => "writer",
         };
-        if (invocation.Instance is IPropertyReferenceOperation { Property.Name: "Writer" } && source != invocation.Instance)
+        if (call.Receiver is IPropertyReferenceOperation { Property.Name: "Writer" } && source != call.Receiver)
         {
             name += ".Writer";
         }
 
-        var diagnostic = Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), name);
-        if (source is IFieldReferenceOperation fieldReference && IsTracked(fieldReference.Field, type))
+        var diagnostic = Diagnostic.Create(Rule, (ReferenceEquals(invocation, statement.Operation) ? invocation : statement.Operation).Syntax.GetLocation(), name);
+        if (ChannelCollections.CollectionOfElement(source, api, type) is { } collection && IsTracked(collection, type))
         {
-            state.AddPending(fieldReference.Field.OriginalDefinition, diagnostic);
+            // An element of the type's own collection of channels: judged by every channel put into it.
+            state.AddPending(collection.OriginalDefinition, diagnostic);
+            return;
+        }
+
+        if (source is IFieldReferenceOperation or IPropertyReferenceOperation && IsTracked(((IMemberReferenceOperation)source).Member, type))
+        {
+            state.AddPending(((IMemberReferenceOperation)source).Member.OriginalDefinition, diagnostic);
             return;
         }
 
@@ -107,12 +119,25 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
 
     private static void RecordFieldInitializer(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
-        var initializer = (IFieldInitializerOperation)context.Operation;
-        foreach (var field in initializer.InitializedFields)
+        var initializer = (ISymbolInitializerOperation)context.Operation;
+        var members = initializer switch
         {
-            if (api.IsChannelLike(field.Type) && IsTracked(field, type))
+            IFieldInitializerOperation field => field.InitializedFields.CastArray<ISymbol>(),
+            IPropertyInitializerOperation property => property.InitializedProperties.CastArray<ISymbol>(),
+            _ => ImmutableArray<ISymbol>.Empty,
+        };
+        foreach (var member in members)
+        {
+            if (api.IsChannelLike(MemberType(member)) && IsTracked(member, type))
             {
-                state.AddOrigin(field.OriginalDefinition, OriginOf(initializer.Value, api));
+                state.AddOrigin(member.OriginalDefinition, OriginOf(initializer.Value, api));
+            }
+            else if (ChannelCollections.IsChannelCollection(member, api, type) && IsTracked(member, type))
+            {
+                foreach (var (value, known) in ChannelCollections.ValuesIn(initializer.Value, api))
+                {
+                    state.AddOrigin(member.OriginalDefinition, known ? OriginOf(value, api) : Origin.MayRefuse);
+                }
             }
         }
     }
@@ -120,16 +145,60 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private static void RecordFieldAssignment(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
     {
         var assignment = (IAssignmentOperation)context.Operation;
-        if (assignment.Target is IFieldReferenceOperation target && api.IsChannelLike(target.Field.Type) && IsTracked(target.Field, type))
+        if (assignment.Target is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 }
+            && ((IMemberReferenceOperation)assignment.Target).Member is var member
+            && api.IsChannelLike(MemberType(member)) && IsTracked(member, type))
         {
-            state.AddOrigin(target.Field.OriginalDefinition, OriginOf(assignment.Value, api));
+            state.AddOrigin(member.OriginalDefinition, OriginOf(assignment.Value, api));
         }
     }
 
-    /// <summary>Fields whose every assignment is in this type: readonly ones, and private/internal ones.</summary>
-    private static bool IsTracked(IFieldSymbol field, INamedTypeSymbol type) =>
-        SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, type.OriginalDefinition)
-        && (field.IsReadOnly || Escapes.IsPrivateMemberOf(field, type, internalIsPrivate: true));
+    /// <summary>
+    /// A use of one of the type's collections of channels: a channel put into it (<c>Add</c>, <c>TryAdd</c>, <c>GetOrAdd</c>'s
+    /// factory, an indexer or initializer) records its origin; a use that hands the collection to other code makes
+    /// its elements unknown.
+    /// </summary>
+    private static void RecordCollectionUse(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
+    {
+        var reference = (IMemberReferenceOperation)context.Operation;
+        if (!ChannelCollections.IsChannelCollection(reference.Member, api, type) || !IsTracked(reference.Member, type))
+        {
+            return;
+        }
+
+        var member = reference.Member.OriginalDefinition;
+        foreach (var (value, known) in ChannelCollections.ValuesPutInto(reference, api))
+        {
+            state.AddOrigin(member, known ? OriginOf(value, api) : Origin.MayRefuse);
+        }
+    }
+
+    /// <summary>
+    /// Fields and auto-properties whose every assignment is in this type: readonly fields, get-only auto-properties
+    /// (assignable only by this type's constructors), properties whose setter is private, and private/internal members.
+    /// </summary>
+    private static bool IsTracked(ISymbol member, INamedTypeSymbol type)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(member.ContainingType?.OriginalDefinition, type.OriginalDefinition))
+        {
+            return false;
+        }
+
+        return member switch
+        {
+            IFieldSymbol field => field.IsReadOnly || Escapes.IsPrivateMemberOf(field, type, internalIsPrivate: true),
+            IPropertySymbol { IsAbstract: false, IsVirtual: false, IsOverride: false, IsIndexer: false } property =>
+                property.SetMethod is null or { DeclaredAccessibility: Accessibility.Private } || Escapes.IsPrivateMemberOf(property, type, internalIsPrivate: true),
+            _ => false,
+        };
+    }
+
+    private static ITypeSymbol? MemberType(ISymbol member) => member switch
+    {
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
 
     /// <summary>The channel or writer variable behind <c>x.Writer</c> / <c>x</c>.</summary>
     private static IOperation ChannelSource(IOperation receiver, ChannelApi api)
@@ -142,6 +211,10 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                 case IConversionOperation conversion:
                     current = conversion.Operand;
                     continue;
+                case IConditionalAccessInstanceOperation when FindConditionalAccess(current) is { } access:
+                    // x?.Writer.TryWrite(...): the receiver is x.
+                    current = access.Operation;
+                    continue;
                 case IPropertyReferenceOperation property when api.IsReaderOrWriter(property.Property) && property.Instance is not null:
                     current = property.Instance;
                     continue;
@@ -149,6 +222,19 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
                     return current;
             }
         }
+    }
+
+    private static IConditionalAccessOperation? FindConditionalAccess(IOperation instance)
+    {
+        for (var current = instance.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IConditionalAccessOperation access)
+            {
+                return access;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What kind of channel the value is, when it is a creation (or a local/field aliasing one, one step).</summary>
@@ -182,10 +268,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
         }
 
         var options = invocation.Arguments[0].Value;
-        while (options is IConversionOperation conversion)
-        {
-            options = conversion.Operand;
-        }
+        options = OperationWalk.Strip(options);
 
         if (options is IObjectCreationOperation { Initializer: { } initializer })
         {
@@ -206,11 +289,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     /// <summary>Every value stored in the local in its method accepts all writes.</summary>
     private static Origin LocalOrigin(ILocalSymbol local, IOperation anyOperationInBlock, ChannelApi api, int depth = 0)
     {
-        var root = anyOperationInBlock;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(anyOperationInBlock);
 
         var found = false;
         foreach (var operation in root.DescendantsAndSelf())
@@ -241,10 +320,10 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
     private sealed class TypeState
     {
         private readonly object _gate = new();
-        private readonly Dictionary<IFieldSymbol, Origin> _origins = new(SymbolEqualityComparer.Default);
-        private readonly List<(IFieldSymbol Field, Diagnostic Diagnostic)> _pending = new();
+        private readonly Dictionary<ISymbol, Origin> _origins = new(SymbolEqualityComparer.Default);
+        private readonly List<(ISymbol Member, Diagnostic Diagnostic)> _pending = new();
 
-        public void AddOrigin(IFieldSymbol field, Origin origin)
+        public void AddOrigin(ISymbol field, Origin origin)
         {
             lock (_gate)
             {
@@ -252,7 +331,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        public void AddPending(IFieldSymbol field, Diagnostic diagnostic)
+        public void AddPending(ISymbol field, Diagnostic diagnostic)
         {
             lock (_gate)
             {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
@@ -28,37 +29,50 @@ public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var api = ChannelApi.Create(types);
             if (api?.BlockingCollection is null)
             {
                 return;
             }
 
-            start.RegisterOperationAction(c => Analyze(c, api), OperationKind.ObjectCreation);
+            // Judged per type, as CG4001: see QueueProducers for when an unbounded queue is bounded by design.
+            start.RegisterSymbolStartAction(
+                symbolStart =>
+                {
+                    var producers = new QueueProducers((INamedTypeSymbol)symbolStart.Symbol, api, types);
+                    var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
+                    symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.ObjectCreation);
+                    producers.RegisterRecording(symbolStart);
+                    symbolStart.RegisterSymbolEndAction(c =>
+                    {
+                        foreach (var (creation, diagnostic) in pending)
+                        {
+                            if (!producers.IsBoundedByDesign(creation))
+                            {
+                                c.ReportDiagnostic(diagnostic);
+                            }
+                        }
+                    });
+                },
+                SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ChannelApi api)
+    private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (creation.Constructor is not { } constructor
             || !SymbolEqualityComparer.Default.Equals(constructor.ContainingType.OriginalDefinition, api.BlockingCollection)
-            || creation.Syntax.ContainsDiagnostics)
+            || creation.Syntax.ContainsDiagnostics
+            || QueueProducers.HasBoundedCapacity(constructor))
         {
             return;
-        }
-
-        foreach (var parameter in constructor.Parameters)
-        {
-            if (parameter.Name == "boundedCapacity")
-            {
-                return;
-            }
         }
 
         var capacity = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, UnboundedChannelAnalyzer.DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(UnboundedChannelAnalyzer.CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(creation, "new " + creation.Type!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "()");
-        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, name));
+        pending.Enqueue((creation, Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, name)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
@@ -32,17 +33,38 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
+            var types = WellKnownTypes.GetOrCreate(start.Compilation);
+            var api = ChannelApi.Create(types);
             if (api?.Channel is null)
             {
                 return;
             }
 
-            start.RegisterOperationAction(c => Analyze(c, api), OperationKind.Invocation);
+            // Judged per type (all partial parts): whether a queue is bounded by design depends on every write to it.
+            start.RegisterSymbolStartAction(
+                symbolStart =>
+                {
+                    var type = (INamedTypeSymbol)symbolStart.Symbol;
+                    var producers = new QueueProducers(type, api, types);
+                    var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
+                    symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.Invocation);
+                    producers.RegisterRecording(symbolStart);
+                    symbolStart.RegisterSymbolEndAction(c =>
+                    {
+                        foreach (var (creation, diagnostic) in pending)
+                        {
+                            if (!producers.IsBoundedByDesign(creation))
+                            {
+                                c.ReportDiagnostic(diagnostic);
+                            }
+                        }
+                    });
+                },
+                SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ChannelApi api)
+    private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)
     {
         var invocation = (IInvocationOperation)context.Operation;
         // A call still being typed (syntax errors) is left alone until it is complete.
@@ -59,7 +81,7 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
         var capacity = context.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(invocation, "Channel." + invocation.TargetMethod.Name + "<" + invocation.TargetMethod.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ">()");
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, name));
+        pending.Enqueue((invocation, Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, name)));
     }
 
     /// <summary>

@@ -65,11 +65,7 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var root = operation;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(operation);
 
         var functionSpan = function.Syntax.Span;
         var allWrites = writesCache.GetValue(root, CollectWrites);
@@ -189,28 +185,11 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
                     writes.Add(symbol, list);
                 }
 
-                list.Add(new Write(op, EnclosingFunction(op)));
+                list.Add(new Write(op, FunctionContext.GetEnclosingFunction(op, null)));
             }
         }
 
         return writes;
-    }
-
-    /// <summary>The nearest lambda or local function around <paramref name="operation"/>; null in the member's own body.</summary>
-    private static IMethodSymbol? EnclosingFunction(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation lambda:
-                    return lambda.Symbol;
-                case ILocalFunctionOperation localFunction:
-                    return localFunction.Symbol;
-            }
-        }
-
-        return null;
     }
 
     private static bool IsWrittenByDeclaringFunction(Write write, ISymbol variable) =>

@@ -38,7 +38,7 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var disposable = start.Compilation.GetSpecialType(SpecialType.System_IDisposable);
-            var asyncDisposable = types.Get("System.IAsyncDisposable");
+            var asyncDisposable = types.Get(WellKnownTypeNames.IAsyncDisposable);
             var deferredCode = DeferredCode.GetOrCreate(types);
             var isDisposable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             bool IsDisposableType(ITypeSymbol type) =>
@@ -67,11 +67,7 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var root = operation;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(operation);
 
         foreach (var variable in captured)
         {

@@ -52,21 +52,21 @@ public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
     {
         public RequestTypes(WellKnownTypes types)
         {
-            HttpContext = types.Get("Microsoft.AspNetCore.Http.HttpContext");
+            HttpContext = types.Get(WellKnownTypeNames.HttpContext);
             HttpContextParts = new[]
             {
                 HttpContext,
-                types.Get("Microsoft.AspNetCore.Http.HttpRequest"),
-                types.Get("Microsoft.AspNetCore.Http.HttpResponse"),
-                types.Get("Microsoft.AspNetCore.Http.ConnectionInfo"),
-                types.Get("Microsoft.AspNetCore.Http.WebSocketManager"),
-                types.Get("Microsoft.AspNetCore.Http.Features.IFeatureCollection"),
+                types.Get(WellKnownTypeNames.HttpRequest),
+                types.Get(WellKnownTypeNames.HttpResponse),
+                types.Get(WellKnownTypeNames.ConnectionInfo),
+                types.Get(WellKnownTypeNames.WebSocketManager),
+                types.Get(WellKnownTypeNames.IFeatureCollection),
             }.OfType<INamedTypeSymbol>().ToImmutableArray();
-            HttpContextAccessor = types.Get("Microsoft.AspNetCore.Http.IHttpContextAccessor");
-            ControllerBase = types.Get("Microsoft.AspNetCore.Mvc.ControllerBase");
-            PageModel = types.Get("Microsoft.AspNetCore.Mvc.RazorPages.PageModel");
-            DbContext = types.Get("Microsoft.EntityFrameworkCore.DbContext");
-            EndpointRouteBuilderExtensions = types.Get("Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions");
+            HttpContextAccessor = types.Get(WellKnownTypeNames.IHttpContextAccessor);
+            ControllerBase = types.Get(WellKnownTypeNames.ControllerBase);
+            PageModel = types.Get(WellKnownTypeNames.PageModel);
+            DbContext = types.Get(WellKnownTypeNames.DbContext);
+            EndpointRouteBuilderExtensions = types.Get(WellKnownTypeNames.EndpointRouteBuilderExtensions);
         }
 
         public INamedTypeSymbol? HttpContext { get; }
@@ -107,11 +107,7 @@ public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var root = operation;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(operation);
 
         // Awaited later in the request, or handed back to the framework, which awaits it: still inside the request.
         if (deferredCode.IsTaskAwaitedBefore(deferral, root, int.MaxValue) || DeferredCode.IsTaskReturned(deferral))
@@ -229,11 +225,7 @@ public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
         {
             if (current is IAnonymousFunctionOperation lambda)
             {
-                var up = lambda.Parent;
-                while (up is IDelegateCreationOperation or IConversionOperation)
-                {
-                    up = up.Parent;
-                }
+                var up = OperationWalk.ParentSkipping(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
 
                 if (up is IArgumentOperation { Parent: IInvocationOperation invocation }
                     && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, request.EndpointRouteBuilderExtensions))

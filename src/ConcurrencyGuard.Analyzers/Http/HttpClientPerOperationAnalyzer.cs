@@ -13,7 +13,8 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// constructors, field/property initializers, lambdas that return the client (DI factories, <c>Lazy</c>),
 /// entry points (<c>Main</c>, top-level statements: one client per process) and test methods, and when the
 /// client shares a handler that outlives it (<c>new HttpClient(_handler, disposeHandler: false)</c>, or any
-/// handler that is not created in the method). Inside a loop the message says so.
+/// handler that is not created in the method), and in a private method that runs once per instance (see <see cref="RunsOnce"/>).
+/// Inside a loop the message says so.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
@@ -37,33 +38,33 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
 
             var entryPoint = new System.Lazy<IMethodSymbol?>(() => start.Compilation.GetEntryPoint(default));
-            start.RegisterOperationAction(c => Analyze(c, httpClient, entryPoint), OperationKind.ObjectCreation);
+            start.RegisterOperationAction(c => Analyze(c, types, httpClient, entryPoint), OperationKind.ObjectCreation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient, System.Lazy<IMethodSymbol?> entryPoint)
+    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol httpClient, System.Lazy<IMethodSymbol?> entryPoint)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, httpClient) || creation.Constructor is null
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, httpClient) || creation.Constructor is null
             || context.ContainingSymbol is not IMethodSymbol method
             || method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor
             || method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName
             || method is { IsStatic: true, Name: "Main" }
             || SymbolEqualityComparer.Default.Equals(method, entryPoint.Value)
-            || HttpClients.IsTestMethod(method)
+            || TestCode.IsTestMethod(method)
             || SharesHandler(creation))
         {
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out var symbol);
+        var target = Escapes.TargetOfCreation(creation, out var symbol);
         var shareable = creation.Initializer is null && creation.Arguments.Length == 0;
         switch (target)
         {
@@ -81,6 +82,15 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         }
 
         var inLoop = IsInLoop(creation);
+
+        // A method that runs once per instance (called from the constructor, or started once: `_run ??= Task.Run(RunAsync)`)
+        // creates one client per instance, like a constructor does: no per-operation churn.
+        if (!inLoop && FunctionContext.GetEnclosingFunctionOperation(creation) is null && creation.SemanticModel is { } model
+            && RunsOnce.IsRunOncePerInstance(method, model, types, context.CancellationToken))
+        {
+            return;
+        }
+
         var seconds = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.HttpTimeoutSeconds, 30);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (shareable)
@@ -112,10 +122,7 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
         }
 
         var handler = creation.Arguments[0].Value;
-        while (handler is IConversionOperation conversion)
-        {
-            handler = conversion.Operand;
-        }
+        handler = OperationWalk.Strip(handler);
 
         return handler is not IObjectCreationOperation && handler is not ILocalReferenceOperation;
     }

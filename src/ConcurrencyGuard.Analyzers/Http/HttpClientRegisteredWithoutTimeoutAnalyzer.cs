@@ -35,8 +35,8 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var extensions = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.HttpClientFactoryServiceCollectionExtensions);
-            if (extensions is null || HttpClients.IsTestAssembly(start.Compilation))
+            var extensions = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.HttpClientFactoryServiceCollectionExtensions);
+            if (extensions is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -109,10 +109,7 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
     /// </summary>
     private static bool DelegateLeavesTimeout(IOperation value)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
+        value = OperationWalk.Strip(value);
 
         if (value is not IDelegateCreationOperation delegateCreation)
         {
@@ -141,12 +138,8 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
         var current = builder;
         for (var guard = 0; guard < 32; guard++)
         {
+            current = OperationWalk.Outermost(current, Wrappers.ConversionsAndParentheses);
             var parent = current.Parent;
-            while (parent is IConversionOperation or IParenthesizedOperation)
-            {
-                current = parent;
-                parent = parent.Parent;
-            }
 
             if (parent is IArgumentOperation { Parent: IInvocationOperation next } argument
                 && next.TargetMethod.IsExtensionMethod && argument.Parameter?.Ordinal == 0)

@@ -32,8 +32,8 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -45,12 +45,12 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, httpClient) || creation.Constructor is null || HttpClients.IsTestMethod(context.ContainingSymbol))
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, httpClient) || creation.Constructor is null || TestCode.IsTestMethod(context.ContainingSymbol))
         {
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out var symbol);
+        var target = Escapes.TargetOfCreation(creation, out var symbol);
         if (target is CreatedObjectTarget.Returned or CreatedObjectTarget.Other
             || HttpClients.IsPropertySet(creation, "Timeout", context.ContainingSymbol, context.CancellationToken))
         {

@@ -12,8 +12,9 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// (<c>ConnectTimeout</c>, <c>ResponseDrainTimeout</c>, <c>Expect100ContinueTimeout</c>, <c>KeepAlivePingTimeout</c>)
 /// set to <c>Timeout.InfiniteTimeSpan</c>, <c>TimeSpan.MaxValue</c> or a constant above
 /// <c>concurrency_guard.http_max_timeout_seconds</c>. An explicitly infinite <c>HttpClient.Timeout</c> is left
-/// alone when the type also arms a per-request deadline (<c>CancelAfter</c>, <c>new CancellationTokenSource(delay)</c>,
-/// or a timeout member of its own such as <c>RequestTimeout</c>): that is the documented pattern for per-call timeouts.
+/// alone when the type also arms a per-request deadline (<see cref="PerRequestDeadlines"/>: <c>CancelAfter</c>,
+/// <c>new CancellationTokenSource(delay)</c>, a race against <c>Task.Delay</c>, directly or in a helper it calls): that is
+/// the documented pattern for per-call timeouts.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
@@ -37,18 +38,18 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(HttpClients.HttpClient);
-            if (httpClient is null || HttpClients.IsTestAssembly(start.Compilation))
+            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
 
-            var handler = types.Get(HttpClients.SocketsHttpHandler);
-            start.RegisterOperationAction(c => Analyze(c, httpClient, handler), OperationKind.SimpleAssignment);
+            var handler = types.Get(WellKnownTypeNames.SocketsHttpHandler);
+            start.RegisterOperationAction(c => Analyze(c, types, httpClient, handler), OperationKind.SimpleAssignment);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient, INamedTypeSymbol? handler)
+    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol httpClient, INamedTypeSymbol? handler)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
         if (assignment.Target is not IPropertyReferenceOperation { Property: { } property })
@@ -63,7 +64,7 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (!HttpClients.TryGetConstantTimeSpan(assignment.Value, out var span, out var infinite))
+        if (!TimeSpans.TryGetConstant(assignment.Value, out var span, out var infinite))
         {
             return;
         }
@@ -75,7 +76,8 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (isClientTimeout && infinite && ArmsPerRequestDeadline(context.ContainingSymbol, assignment.SemanticModel, context.CancellationToken))
+        if (isClientTimeout && infinite && context.ContainingSymbol?.ContainingType is { } type && assignment.SemanticModel is { } model
+            && PerRequestDeadlines.TypeArmsDeadline(type, model, types, context.CancellationToken))
         {
             return;
         }
@@ -85,74 +87,5 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         var valueText = infinite ? "an infinite timeout" : span == System.TimeSpan.MaxValue ? "TimeSpan.MaxValue" : $"{span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (above the {max} s limit)";
         var how = infinite || span == System.TimeSpan.MaxValue ? "for ever" : "for minutes";
         context.ReportDiagnostic(Diagnostic.Create(Rule, assignment.Value.Syntax.GetLocation(), properties, owner.Name + "." + property.Name, valueText, how));
-    }
-
-    private static readonly ImmutableHashSet<string> NotDeadlines = ImmutableHashSet.Create(
-        System.StringComparer.OrdinalIgnoreCase,
-        "Timeout", "InfiniteTimeSpan", "ConnectTimeout", "ResponseDrainTimeout", "Expect100ContinueTimeout", "KeepAlivePingTimeout", "PooledConnectionIdleTimeout");
-
-    /// <summary>
-    /// The containing type handles deadlines itself: it calls <c>CancelAfter(...)</c>, creates a
-    /// <c>CancellationTokenSource</c> with a delay, or works with a timeout of its own (an identifier such as
-    /// <c>RequestTimeout</c>, <c>_timeout</c>, <c>TimeoutUtility</c>: NuGet's and Flurl's clients do this).
-    /// </summary>
-    private static bool ArmsPerRequestDeadline(ISymbol? containingSymbol, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
-    {
-        var type = containingSymbol?.ContainingType;
-        if (type is null)
-        {
-            return false;
-        }
-
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
-            {
-                switch (node)
-                {
-                    case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CancelAfter" } }:
-                        return true;
-                    case ObjectCreationExpressionSyntax { Type: var t, ArgumentList.Arguments.Count: > 0 } when t.ToString().EndsWith("CancellationTokenSource", System.StringComparison.Ordinal):
-                        return true;
-                    case IdentifierNameSyntax { Identifier.ValueText: var name } identifier
-                        when name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0 && !NotDeadlines.Contains(name)
-                            && IsDeadlineSymbol(identifier, model, cancellationToken):
-                        return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>A method or type (<c>TimeoutUtility</c>, <c>WithTimeout</c>) or a <c>TimeSpan</c>/number value; not e.g. an HttpClient field named <c>_noTimeout</c>.</summary>
-    private static bool IsDeadlineSymbol(IdentifierNameSyntax identifier, SemanticModel? model, System.Threading.CancellationToken cancellationToken)
-    {
-        if (model is null || identifier.SyntaxTree != model.SyntaxTree)
-        {
-            return true;
-        }
-
-        var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
-        var type = symbol switch
-        {
-            IFieldSymbol f => f.Type,
-            IPropertySymbol p => p.Type,
-            ILocalSymbol l => l.Type,
-            IParameterSymbol p => p.Type,
-            null => null,
-            _ => null,
-        };
-        if (symbol is IMethodSymbol or INamedTypeSymbol)
-        {
-            return true;
-        }
-
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-        {
-            type = nullable.TypeArguments[0];
-        }
-
-        return type is not null && (type.ToDisplayString() == HttpClients.TimeSpan || type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double);
     }
 }

@@ -33,8 +33,8 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(HttpClients.SocketsHttpHandler);
-            if (handler is null || HttpClients.IsTestAssembly(start.Compilation))
+            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.SocketsHttpHandler);
+            if (handler is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -46,12 +46,12 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol handler)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!HttpClients.Is(creation.Type, handler) || creation.Constructor is null)
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, handler) || creation.Constructor is null)
         {
             return;
         }
 
-        var target = HttpClients.GetTarget(creation, out _);
+        var target = Escapes.TargetOfCreation(creation, out _);
         if (target is CreatedObjectTarget.Returned or CreatedObjectTarget.Other)
         {
             return;

@@ -39,7 +39,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
             var http = Types.Create(types);
-            if (http is null || types.CancellationToken is null || HttpClients.IsTestAssembly(start.Compilation))
+            if (http is null || types.CancellationToken is null || TestCode.IsTestAssembly(start.Compilation))
             {
                 return;
             }
@@ -59,17 +59,17 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
 
         public static Types? Create(WellKnownTypes types)
         {
-            var client = types.Get(HttpClients.HttpClient);
-            var content = types.Get(HttpClients.HttpContent);
-            var response = types.Get(HttpClients.HttpResponseMessage);
-            var option = types.Get(HttpClients.HttpCompletionOption);
-            var stream = types.Get(HttpClients.Stream);
+            var client = types.Get(WellKnownTypeNames.HttpClient);
+            var content = types.Get(WellKnownTypeNames.HttpContent);
+            var response = types.Get(WellKnownTypeNames.HttpResponseMessage);
+            var option = types.Get(WellKnownTypeNames.HttpCompletionOption);
+            var stream = types.Get(WellKnownTypeNames.Stream);
             if (client is null || content is null || response is null || option is null || stream is null)
             {
                 return null;
             }
 
-            return new Types { HttpClient = client, HttpContent = content, HttpResponseMessage = response, HttpCompletionOption = option, Stream = stream, TextReader = types.Get(HttpClients.TextReader) };
+            return new Types { HttpClient = client, HttpContent = content, HttpResponseMessage = response, HttpCompletionOption = option, Stream = stream, TextReader = types.Get(WellKnownTypeNames.TextReader) };
         }
 
         public bool IsStreamLike(ITypeSymbol? type) =>
@@ -131,10 +131,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
             }
 
             var value = argument.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
+            value = OperationWalk.Strip(value);
 
             var isNone = value is IDefaultValueOperation
                 || value is IPropertyReferenceOperation { Property.Name: "None", Instance: null }
@@ -153,7 +150,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        operation = Unwrap(operation);
+        operation = OperationWalk.Strip(operation, Wrappers.ConversionsAndParentheses);
         if (!http.IsStreamLike(operation.Type))
         {
             return false;
@@ -162,7 +159,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         switch (operation)
         {
             case IAwaitOperation await:
-                return Unwrap(await.Operation) is IInvocationOperation source && IsBodySource(source, http, depth);
+                return OperationWalk.Strip(await.Operation, Wrappers.ConversionsAndParentheses) is IInvocationOperation source && IsBodySource(source, http, depth);
             case IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
                 when WellKnownTypes.InheritsFrom(response.Type, http.HttpResponseMessage):
                 return IsHeadersReadResponse(response, http, depth + 1);
@@ -196,7 +193,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
     {
         if (invocation.TargetMethod.Name == "ConfigureAwait" && invocation.Instance is { } configured)
         {
-            return Unwrap(configured) is IInvocationOperation inner && IsBodySource(inner, http, depth);
+            return OperationWalk.Strip(configured, Wrappers.ConversionsAndParentheses) is IInvocationOperation inner && IsBodySource(inner, http, depth);
         }
 
         return invocation.TargetMethod.Name switch
@@ -210,7 +207,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
     /// <summary>The response came from a call with <c>HttpCompletionOption.ResponseHeadersRead</c> (through a local's initializer).</summary>
     private static bool IsHeadersReadResponse(IOperation response, Types http, int depth)
     {
-        response = Unwrap(response);
+        response = OperationWalk.Strip(response, Wrappers.ConversionsAndParentheses);
         if (depth > MaxDepth)
         {
             return false;
@@ -221,14 +218,14 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
             return LocalInitializer(local.Local, response.SemanticModel) is { } initializer && IsHeadersReadResponse(initializer, http, depth + 1);
         }
 
-        if (response is not IAwaitOperation await || Unwrap(await.Operation) is not IInvocationOperation call)
+        if (response is not IAwaitOperation await || OperationWalk.Strip(await.Operation, Wrappers.ConversionsAndParentheses) is not IInvocationOperation call)
         {
             return false;
         }
 
         if (call.TargetMethod.Name == "ConfigureAwait" && call.Instance is { } inner)
         {
-            call = Unwrap(inner) as IInvocationOperation ?? call;
+            call = OperationWalk.Strip(inner, Wrappers.ConversionsAndParentheses) as IInvocationOperation ?? call;
         }
 
         foreach (var argument in call.Arguments)
@@ -291,21 +288,4 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
         return model.GetOperation(value);
     }
 
-    private static IOperation Unwrap(IOperation operation)
-    {
-        while (true)
-        {
-            switch (operation)
-            {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
-                    continue;
-                case IParenthesizedOperation parenthesized:
-                    operation = parenthesized.Operand;
-                    continue;
-                default:
-                    return operation;
-            }
-        }
-    }
 }

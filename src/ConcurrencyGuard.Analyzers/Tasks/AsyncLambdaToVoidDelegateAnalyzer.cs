@@ -47,10 +47,7 @@ public sealed class AsyncLambdaToVoidDelegateAnalyzer : DiagnosticAnalyzer
         }
 
         IOperation value = creation;
-        while (value.Parent is IConversionOperation or IDelegateCreationOperation)
-        {
-            value = value.Parent;
-        }
+        value = OperationWalk.Outermost(value, Wrappers.Conversions | Wrappers.DelegateCreations);
 
         string consumer;
         var voidOnly = false;

@@ -51,10 +51,7 @@ public sealed class DiscardedTaskAnalyzer : DiagnosticAnalyzer
         }
 
         var value = assignment.Value;
-        while (value is IConversionOperation { IsImplicit: true } conversion)
-        {
-            value = conversion.Operand;
-        }
+        value = OperationWalk.Strip(value, Wrappers.ImplicitConversions);
 
         if (!DroppedTasks.TryGetDroppedCall(value, types, out var invocation) || !Awaitables.IsAwaitable(value.Type, types))
         {

@@ -62,7 +62,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var function = EnclosingFunction(loop);
+            var function = FunctionContext.GetEnclosingFunctionOperation(loop);
             if (function is not null)
             {
                 if (IsStartedInBackground(function, deferred, out var where))
@@ -133,20 +133,6 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
         _ => loop.Syntax.GetLocation(),
     };
 
-    /// <summary>The nearest lambda or local function around the loop, or null when the loop is in the member itself.</summary>
-    private static IOperation? EnclosingFunction(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return current;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>A lambda given to a background start, or a local function that is started that way (or whose task is dropped) wherever it is used.</summary>
     private static bool IsStartedInBackground(IOperation function, DeferredCode deferred, out string where)
     {
@@ -163,11 +149,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
         }
 
         var local = ((ILocalFunctionOperation)function).Symbol;
-        var root = function;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
+        var root = OperationWalk.Root(function);
 
         var background = false;
         foreach (var op in root.Descendants())
@@ -209,10 +191,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
         }
 
         IOperation value = invocation;
-        while (value.Parent is IConversionOperation)
-        {
-            value = value.Parent;
-        }
+        value = OperationWalk.Outermost(value);
 
         return value.Parent is IExpressionStatementOperation
             || value.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation };
@@ -336,7 +315,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        var function = (IOperation?)EnclosingFunction(loop) ?? Root(loop);
+        var function = FunctionContext.GetEnclosingFunctionOperation(loop) ?? OperationWalk.Root(loop);
         foreach (var local in locals)
         {
             // A local of an outer function can be changed by that function while the loop runs.
@@ -382,13 +361,4 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static IOperation Root(IOperation op)
-    {
-        while (op.Parent is not null)
-        {
-            op = op.Parent;
-        }
-
-        return op;
-    }
 }

@@ -39,28 +39,20 @@ public sealed class StartNewAsyncDelegateAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var factory = types.Get(WellKnownTypeNames.TaskFactory);
-            var factoryOfT = types.Get("System.Threading.Tasks.TaskFactory`1");
-            if (types.TaskOfT is null || factory is null)
+            if (types.TaskOfT is null || types.TaskFactory is null)
             {
                 return;
             }
 
-            start.RegisterOperationAction(c => Analyze(c, types, factory, factoryOfT), OperationKind.Invocation);
+            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol factory, INamedTypeSymbol? factoryOfT)
+    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (method.Name != "StartNew")
-        {
-            return;
-        }
-
-        var containing = method.ContainingType?.OriginalDefinition;
-        if (!SymbolEqualityComparer.Default.Equals(containing, factory) && !SymbolEqualityComparer.Default.Equals(containing, factoryOfT))
+        if (!types.IsTaskFactoryStartNew(method))
         {
             return;
         }

@@ -91,8 +91,8 @@ public sealed class LockWithoutGuaranteedReleaseFixer : CodeFixProvider
         var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
             .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
-        var semaphore = model.Compilation.GetTypeByMetadataName("System.Threading.SemaphoreSlim");
-        var monitor = model.Compilation.GetTypeByMetadataName("System.Threading.Monitor");
+        var semaphore = model.Compilation.GetTypeByMetadataName(WellKnownTypeNames.SemaphoreSlim);
+        var monitor = model.Compilation.GetTypeByMetadataName(WellKnownTypeNames.Monitor);
         var locks = new LockWithoutGuaranteedReleaseAnalyzer.Locks(semaphore, monitor);
         if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
         {

@@ -145,7 +145,7 @@ public sealed class UncancellableAsyncApiFixer : CodeFixProvider
     /// <summary>The new parameter becomes the token in scope here: nothing else is, and no static function is in between.</summary>
     private static bool CanForward(IOperation operation, SemanticModel model, WellKnownTypes types)
     {
-        if (TokenInScope.IsInCleanupCode(operation))
+        if (CleanupCode.IsInCleanupCode(operation))
         {
             return false;
         }

@@ -175,7 +175,7 @@ public sealed class HttpClientPerOperationFixer : CodeFixProvider
     }
 
     private static bool IsReusableField(ImmutableArray<ISymbol> members) =>
-        members.Length == 1 && members[0] is IFieldSymbol { IsStatic: true } field && field.Type.ToDisplayString() == HttpClients.HttpClient;
+        members.Length == 1 && members[0] is IFieldSymbol { IsStatic: true } field && field.Type.ToDisplayString() == WellKnownTypeNames.HttpClient;
 
     private static async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
@@ -198,7 +198,7 @@ public sealed class HttpClientPerOperationFixer : CodeFixProvider
             newLine = SyntaxFactory.EndOfLine("\n");
         }
 
-        var hasHandler = model.Compilation.GetTypeByMetadataName(HttpClients.SocketsHttpHandler) is not null;
+        var hasHandler = model.Compilation.GetTypeByMetadataName(WellKnownTypeNames.SocketsHttpHandler) is not null;
         var editor = new SyntaxEditor(root, document.Project.Solution.Services);
         var reference = SyntaxFactory.IdentifierName(FieldName);
         foreach (var edit in edits)
@@ -261,10 +261,10 @@ public sealed class HttpClientPerOperationFixer : CodeFixProvider
 
     private static MemberDeclarationSyntax CreateField(int seconds, bool hasHandler, SemanticModel model, int position, SyntaxTrivia newLine)
     {
-        var client = Name(model, position, "HttpClient", HttpClients.HttpClient);
-        var timeSpan = Name(model, position, "TimeSpan", HttpClients.TimeSpan);
+        var client = Name(model, position, "HttpClient", WellKnownTypeNames.HttpClient);
+        var timeSpan = Name(model, position, "TimeSpan", WellKnownTypeNames.TimeSpan);
         var handler = hasHandler
-            ? "new " + Name(model, position, "SocketsHttpHandler", HttpClients.SocketsHttpHandler) + " { PooledConnectionLifetime = " + timeSpan + ".FromMinutes(15), ConnectTimeout = " + timeSpan + ".FromSeconds(10) }"
+            ? "new " + Name(model, position, "SocketsHttpHandler", WellKnownTypeNames.SocketsHttpHandler) + " { PooledConnectionLifetime = " + timeSpan + ".FromMinutes(15), ConnectTimeout = " + timeSpan + ".FromSeconds(10) }"
             : string.Empty;
         var text = "private static readonly " + client + " " + FieldName + " = new " + client + "(" + handler + ") { Timeout = " + timeSpan + ".FromSeconds("
             + seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + ") };";

@@ -239,6 +239,44 @@ public class LockWithoutGuaranteedReleaseTests
         }
         """);
 
+    // The hand-over question is Escapes.IsHandedOn: a lock passed on through ?: or a switch expression is handed on
+    // like one passed directly (the private copy it replaced only looked at the argument itself).
+    [Fact]
+    public Task Lock_handed_on_directly_or_through_a_conditional_is_not_flagged() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly SemaphoreSlim _other = new(1);
+            void Schedule(SemaphoreSlim toRelease) { }
+
+            async Task DirectAsync(bool fast)
+            {
+                await _gate.WaitAsync();
+                if (fast) { _gate.Release(); return; }
+                Schedule(_gate);
+            }
+            async Task ConditionalAsync(bool fast, bool first)
+            {
+                await _gate.WaitAsync();
+                if (fast) { _gate.Release(); return; }
+                Schedule(first ? _gate : _other);
+            }
+            async Task SwitchAsync(bool fast, int which)
+            {
+                await _gate.WaitAsync();
+                if (fast) { _gate.Release(); return; }
+                Schedule(which switch { 0 => _gate, _ => _other });
+            }
+            async Task NotHandedOnAsync(bool fast)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                if (fast) { _gate.Release(); return; }
+                Schedule(_other);
+                _gate.Release();
+            }
+        }
+        """);
+
     // Found on rabbitmq-dotnet-client (re-acquire in finally, catch-only try before the releasing try, acquisition flag)
     // and YARP (semaphore as a gate, release in a try inside a lock statement).
     [Fact]

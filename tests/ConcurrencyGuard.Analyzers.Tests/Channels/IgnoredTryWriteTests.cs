@@ -86,6 +86,111 @@ public class IgnoredTryWriteTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_get_only_writer_property_taken_from_an_unbounded_channel() => VerifyCG4004.AnalyzerAsync(Usings + """
+        // A pool's idle queue: the writer is a get-only auto-property set once, in the constructor.
+        class Pool
+        {
+            internal ChannelWriter<object?> IdleWriter { get; }
+            private ChannelWriter<object?> Spare { get; set; }
+            private readonly ChannelReader<object?> _idle;
+            public Pool()
+            {
+                var idle = Channel.CreateUnbounded<object?>();
+                _idle = idle.Reader;
+                IdleWriter = idle.Writer;
+                Spare = idle.Writer;
+            }
+            public void Return(object? item) { IdleWriter.TryWrite(item); Spare.TryWrite(item); }
+            public void Wake() => IdleWriter.TryWrite(null);
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_channels_of_a_collection_that_only_holds_unbounded_channels() => VerifyCG4004.AnalyzerAsync(Usings + """
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        class Broadcaster
+        {
+            private readonly ConcurrentDictionary<int, Channel<string>> _byId = new();
+            private readonly List<Channel<string>> _all = new();
+            private readonly Channel<string>[] _fixed = { Channel.CreateUnbounded<string>(), Channel.CreateUnbounded<string>() };
+            public ChannelReader<string> Subscribe(int id)
+            {
+                var channel = Channel.CreateUnbounded<string>();
+                _all.Add(channel);
+                return _byId.GetOrAdd(id, _ => Channel.CreateUnbounded<string>()).Reader;
+            }
+            public void Unsubscribe(int id)
+            {
+                if (_byId.TryRemove(id, out var channel)) _all.Remove(channel);
+            }
+            public void Publish(int id, string message)
+            {
+                foreach (var channel in _all) channel.Writer.TryWrite(message);
+                foreach (var pair in _byId) pair.Value.Writer.TryWrite(message);
+                foreach (var channel in _byId.Values) channel.Writer.TryWrite(message);
+                if (_byId.TryGetValue(id, out var one)) one.Writer.TryWrite(message);
+                _byId[id].Writer.TryWrite(message);
+                _fixed[0].Writer.TryWrite(message);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_channels_of_a_collection_that_may_hold_bounded_ones() => VerifyCG4004.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        class Mixed
+        {
+            private readonly List<Channel<string>> _all = new();
+            public void Subscribe(bool slow) => _all.Add(slow ? Channel.CreateBounded<string>(10) : Channel.CreateUnbounded<string>());
+            public void Publish(string message)
+            {
+                foreach (var channel in _all) {|CG4004:channel.Writer.TryWrite(message)|};
+            }
+        }
+        class FromOutside
+        {
+            private readonly List<Channel<string>> _all = new();
+            public void Subscribe(Channel<string> channel) => _all.Add(channel);
+            public void Publish(string message)
+            {
+                foreach (var channel in _all) {|CG4004:channel.Writer.TryWrite(message)|};
+            }
+        }
+        class Shared
+        {
+            private readonly List<Channel<string>> _all = new() { Channel.CreateUnbounded<string>() };
+            public List<Channel<string>> All => _all;
+            public void Publish(string message) => {|CG4004:_all[0].Writer.TryWrite(message)|};
+        }
+        class Settable
+        {
+            public ChannelWriter<string> Writer { get; set; } = Channel.CreateUnbounded<string>().Writer;
+            public void Publish(string message) => {|CG4004:Writer.TryWrite(message)|};
+        }
+        """);
+
+    [Fact]
+    public Task Conditional_access_is_judged_like_the_plain_call_on_the_next_line() => VerifyCG4004.AnalyzerAsync(Usings + """
+        class Sink
+        {
+            private readonly Channel<int> _bounded = Channel.CreateBounded<int>(10);
+            private readonly Channel<int> _unbounded = Channel.CreateUnbounded<int>();
+            private ChannelWriter<int>? Optional { get; set; }
+            public void Post(int x, ChannelWriter<int>? other)
+            {
+                {|CG4004:_bounded.Writer.TryWrite(x)|};
+                {|CG4004:_bounded?.Writer.TryWrite(x)|};
+                {|CG4004:other?.TryWrite(x)|};
+                {|CG4004:other!.TryWrite(x)|};
+                _unbounded.Writer.TryWrite(x);
+                _unbounded?.Writer.TryWrite(x);
+                _ = other?.TryWrite(x);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Flags_local_reassigned_to_a_bounded_channel() => VerifyCG4004.AnalyzerAsync(Usings + """
         class C
         {

@@ -40,6 +40,50 @@ public class UnboundedBlockingCollectionTests
         """);
 
     [Fact]
+    public Task Does_not_flag_collections_bounded_by_design() => VerifyCG4003.AnalyzerAsync(Usings + """
+        using System.Threading.Tasks;
+        class Work
+        {
+            private readonly BlockingCollection<Action> _items;
+            public Work(int capacity) => _items = new BlockingCollection<Action>(capacity);
+            public Work() => _items = new BlockingCollection<Action>();
+            public void Post(Action a) => _items.Add(a);
+        }
+        class Pending
+        {
+            private readonly BlockingCollection<TaskCompletionSource<int>> _waiters = new BlockingCollection<TaskCompletionSource<int>>();
+            public Task<int> WaitAsync()
+            {
+                var waiter = new TaskCompletionSource<int>();
+                _waiters.Add(waiter);
+                return waiter.Task;
+            }
+        }
+        class ThreadScheduler : TaskScheduler
+        {
+            private readonly BlockingCollection<Task> _tasks = new BlockingCollection<Task>();
+            protected override void QueueTask(Task task) => _tasks.Add(task);
+            protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
+            protected override System.Collections.Generic.IEnumerable<Task> GetScheduledTasks() => _tasks.ToArray();
+        }
+        """);
+
+    [Fact]
+    public Task Still_flags_collections_with_a_producer_that_does_not_wait() => VerifyCG4003.AnalyzerAsync(Usings + """
+        using System.Threading.Tasks;
+        class Log
+        {
+            private readonly BlockingCollection<string> _lines = {|CG4003:new BlockingCollection<string>()|};
+            public void Write(string line) => _lines.Add(line);
+        }
+        class Pending
+        {
+            private readonly BlockingCollection<TaskCompletionSource<int>> _waiters = {|CG4003:new BlockingCollection<TaskCompletionSource<int>>()|};
+            public void Post(TaskCompletionSource<int> waiter) => _waiters.Add(waiter);
+        }
+        """);
+
+    [Fact]
     public Task Fix_adds_bounded_capacity() => VerifyCG4003.FixAsync(Usings + """
         class C
         {

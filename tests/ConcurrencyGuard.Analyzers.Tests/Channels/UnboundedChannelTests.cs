@@ -86,6 +86,170 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_member_the_type_also_gives_a_bounded_channel() => VerifyCG4001.AnalyzerAsync(Usings + """
+        // A bounded constructor beside an unbounded overload: the caller chooses, as with the factory above.
+        class Executor
+        {
+            private readonly Channel<Func<Task>> _work;
+            public Executor(int capacity) => _work = Channel.CreateBounded<Func<Task>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+            public Executor() => _work = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+            public ValueTask PushAsync(Func<Task> job) => _work.Writer.WriteAsync(job);
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_a_queue_whose_every_writer_awaits_its_items_completion() => VerifyCG4001.AnalyzerAsync(Usings + """
+        class Request
+        {
+            public Request(TaskCompletionSource<int> done) => Done = done;
+            public TaskCompletionSource<int> Done { get; }
+            public Task<int> Completion => Done.Task;
+        }
+        class Worker
+        {
+            private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>();
+            private readonly Channel<TaskCompletionSource<int>> _waiters = Channel.CreateUnbounded<TaskCompletionSource<int>>();
+            public async Task<int> SendAsync(CancellationToken ct)
+            {
+                var request = new Request(new TaskCompletionSource<int>());
+                await _requests.Writer.WriteAsync(request, ct);
+                return await request.Completion;
+            }
+            public async Task<int> SendBuiltAsync()
+            {
+                var done = new TaskCompletionSource<int>();
+                var request = new Request(done);
+                _requests.Writer.TryWrite(request);
+                return await done.Task.ConfigureAwait(false);
+            }
+            // One pending entry per waiting caller: the caller awaits the task it gets back.
+            public Task<int> WaitAsync()
+            {
+                var waiter = new TaskCompletionSource<int>();
+                _waiters.Writer.TryWrite(waiter);
+                return waiter.Task;
+            }
+            public async Task ReadAsync()
+            {
+                await foreach (var r in _requests.Reader.ReadAllAsync()) r.Done.TrySetResult(1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_a_queue_whose_writers_hold_a_permit_the_consumer_returns() => VerifyCG4001.AnalyzerAsync(Usings + """
+        class Pump
+        {
+            private readonly SemaphoreSlim _slots = new SemaphoreSlim(100);
+            private readonly Channel<string> _items = Channel.CreateUnbounded<string>();
+            public async Task PushAsync(string item, CancellationToken ct)
+            {
+                await _slots.WaitAsync(ct);
+                await _items.Writer.WriteAsync(item, ct);
+            }
+            public async Task ConsumeAsync(CancellationToken ct)
+            {
+                await foreach (var item in _items.Reader.ReadAllAsync(ct))
+                {
+                    _slots.Release();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_task_queue_of_a_task_scheduler() => VerifyCG4001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        class DedicatedScheduler : TaskScheduler
+        {
+            private readonly Channel<Task> _tasks = Channel.CreateUnbounded<Task>();
+            protected override void QueueTask(Task task) => _tasks.Writer.TryWrite(task);
+            protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
+            protected override IEnumerable<Task> GetScheduledTasks() => Array.Empty<Task>();
+        }
+        """);
+
+    [Fact]
+    public Task Still_flags_queues_with_a_writer_that_does_not_wait() => VerifyCG4001.AnalyzerAsync(Usings + """
+        class Request
+        {
+            public TaskCompletionSource<int> Done { get; } = new TaskCompletionSource<int>();
+        }
+        // An event queue written by fire-and-forget producers (a true finding of the ledger, in generic form):
+        // a slow handler makes every event, payload included, pile up in memory.
+        class Events
+        {
+            private readonly Channel<(string Name, byte[] Payload)> _events = {|CG4001:Channel.CreateUnbounded<(string Name, byte[] Payload)>()|};
+            public void OnDropped(byte[] payload) => _events.Writer.TryWrite(("dropped", payload));
+        }
+        // One write awaits its item, the other does not.
+        class Mixed
+        {
+            private readonly Channel<Request> _requests = {|CG4001:Channel.CreateUnbounded<Request>()|};
+            public async Task<int> SendAsync()
+            {
+                var request = new Request();
+                await _requests.Writer.WriteAsync(request);
+                return await request.Done.Task;
+            }
+            public void Post(Request request) => _requests.Writer.TryWrite(request);
+        }
+        // The permit is given back by the writer itself: a lock around the write, not a bound.
+        class Locked
+        {
+            private readonly SemaphoreSlim _gate = new SemaphoreSlim(1);
+            private readonly Channel<string> _items = {|CG4001:Channel.CreateUnbounded<string>()|};
+            public async Task PushAsync(string item)
+            {
+                await _gate.WaitAsync();
+                try { await _items.Writer.WriteAsync(item); } finally { _gate.Release(); }
+            }
+        }
+        // The writer leaves the type: its writes cannot be seen.
+        class Leaky
+        {
+            private readonly Channel<Request> _requests = {|CG4001:Channel.CreateUnbounded<Request>()|};
+            public ChannelWriter<Request> Writer => _requests.Writer;
+            public async Task<int> SendAsync()
+            {
+                var request = new Request();
+                await _requests.Writer.WriteAsync(request);
+                return await request.Done.Task;
+            }
+        }
+        // A non-task queue in a scheduler, and a task queue outside one.
+        class Scheduler : TaskScheduler
+        {
+            private readonly Channel<string> _log = {|CG4001:Channel.CreateUnbounded<string>()|};
+            protected override void QueueTask(Task task) { _log.Writer.TryWrite("queued"); ThreadPool.QueueUserWorkItem(_ => TryExecuteTask(task)); }
+            protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
+            protected override System.Collections.Generic.IEnumerable<Task> GetScheduledTasks() => Array.Empty<Task>();
+        }
+        class NotAScheduler
+        {
+            private readonly Channel<Task> _tasks = {|CG4001:Channel.CreateUnbounded<Task>()|};
+            public void Queue(Task task) => _tasks.Writer.TryWrite(task);
+        }
+        """);
+
+    [Fact]
+    public Task Nested_and_partial_types_are_reported_once() => VerifyCG4001.AnalyzerAsync(Usings + """
+        partial class Outer
+        {
+            private readonly Channel<int> _a = {|CG4001:Channel.CreateUnbounded<int>()|};
+            class Inner
+            {
+                private readonly Channel<int> _b = {|CG4001:Channel.CreateUnbounded<int>()|};
+                public void Post(int x) => _b.Writer.TryWrite(x);
+            }
+        }
+        partial class Outer
+        {
+            public void Post(int x) => _a.Writer.TryWrite(x);
+        }
+        """);
+
+    [Fact]
     public Task Fix_converts_to_bounded_channel_with_wait() => VerifyCG4001.FixAsync(Usings + """
         class C
         {

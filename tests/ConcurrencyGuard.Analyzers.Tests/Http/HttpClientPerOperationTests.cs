@@ -85,6 +85,20 @@ public class HttpClientPerOperationTests
         }
         """, null, Microsoft.CodeAnalysis.Testing.DiagnosticResult.CompilerWarning("CG3004").WithSpan(12, 32, 12, 48).WithArguments("loop iteration"));
 
+    // Escapes.TargetOfCreation follows a switch expression as it follows ?: (HttpClients.GetTarget, merged into it, stopped at the switch).
+    [Fact]
+    public Task Client_chosen_by_conditional_or_switch_expression_is_a_local() => VerifyCG3004.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task<string> RunAsync(bool secure)
+            {
+                using var viaConditional = secure ? {|CG3004:new HttpClient()|} : {|CG3004:new HttpClient()|};
+                using var viaSwitch = secure switch { true => {|CG3004:new HttpClient()|}, _ => {|CG3004:new HttpClient()|} };
+                return await viaConditional.GetStringAsync("https://x") + await viaSwitch.GetStringAsync("https://x");
+            }
+        }
+        """);
+
     [Fact]
     public Task Configured_per_call_client_is_reported_without_fix() => VerifyCG3004.NoFixAsync(Usings + """
         class C
@@ -150,6 +164,59 @@ public class HttpClientPerOperationTests
         static class Program
         {
             static async Task Main() { using var client = new HttpClient(); await client.GetAsync("https://x"); }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_a_client_created_in_a_method_that_runs_once_per_instance() => VerifyCG3004.AnalyzerAsync(Usings + """
+        // A one-shot report started lazily once per instance: one client per run, as in a constructor.
+        class Telemetry
+        {
+            private Task? _report;
+            private readonly Lazy<Task> _probe;
+            public Telemetry()
+            {
+                Warm();
+                _probe = new Lazy<Task>(() => ProbeAsync());
+            }
+            public void Started() => _report ??= Task.Run(() => ReportAsync());
+            private async Task ReportAsync()
+            {
+                await Task.Delay(1000);
+                var client = new HttpClient();
+                client.Timeout = TimeSpan.FromSeconds(10);
+                await client.PostAsync("https://example.invalid/usage", new StringContent("{}"));
+                await DetectAsync();
+            }
+            private static async Task DetectAsync()
+            {
+                var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                await client.GetStringAsync("http://metadata.invalid/zone");
+            }
+            private void Warm() { using var client = new HttpClient(); client.GetStringAsync("https://example.invalid/").Wait(); }
+            private async Task ProbeAsync() { using var client = new HttpClient(); await client.GetStringAsync("https://example.invalid/"); }
+        }
+        """);
+
+    [Fact]
+    public Task Still_flags_methods_that_may_run_many_times() => VerifyCG3004.AnalyzerAsync(Usings + """
+        class Poller
+        {
+            private Task? _run;
+            private readonly System.Threading.Timer _timer;
+            public Poller() => _timer = new System.Threading.Timer(_ => TickAsync(), null, 0, 1000);
+            public void Start() => _run ??= Task.Run(() => LoopAsync());
+            public Task Again() => ReportAsync();
+            private async Task LoopAsync()
+            {
+                while (true) { await PollAsync(); }
+            }
+            private async Task PollAsync() { using var c = {|CG3004:new HttpClient()|}; await c.GetStringAsync("https://example.invalid/"); }
+            private async Task TickAsync() { using var c = {|CG3004:new HttpClient()|}; await c.GetStringAsync("https://example.invalid/"); }
+            private async Task ReportAsync() { using var c = {|CG3004:new HttpClient()|}; await c.GetStringAsync("https://example.invalid/"); }
+            // Public: any caller, any number of times.
+            public async Task PublicOnceAsync() { using var c = {|CG3004:new HttpClient()|}; await c.GetStringAsync("https://example.invalid/"); }
+            public void StartPublic() => _run ??= PublicOnceAsync();
         }
         """);
 

@@ -100,12 +100,37 @@ public class InfiniteHttpTimeoutTests
                 return await _client.GetStringAsync(url, cts.Token);
             }
         }
-        // NuGet's HttpSource: the type runs each request under its own RequestTimeout.
+        // NuGet's HttpSource: the type runs each request under its own RequestTimeout, through a helper that arms it.
         class Source
         {
             public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
-            HttpClient Create(HttpMessageHandler handler) => new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-            TimeSpan Deadline(Source request) => request.RequestTimeout;
+            private readonly HttpClient _client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            public Task<string> GetAsync(string url) => Deadlines.Run(ct => _client.GetStringAsync(url, ct), RequestTimeout);
+        }
+        static class Deadlines
+        {
+            public static async Task<T> Run<T>(Func<CancellationToken, Task<T>> work, TimeSpan timeout)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(timeout);
+                return await work(cts.Token);
+            }
+        }
+        // The work raced against a timer, and Task.WaitAsync(TimeSpan).
+        class Raced
+        {
+            private readonly HttpClient _client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            public async Task<string> GetAsync(string url)
+            {
+                var work = _client.GetStringAsync(url);
+                if (await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(20))) != work) throw new TimeoutException();
+                return await work;
+            }
+        }
+        class Waited
+        {
+            private readonly HttpClient _client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            public Task<string> GetAsync(string url) => _client.GetStringAsync(url).WaitAsync(TimeSpan.FromSeconds(20));
         }
         // A handler's ConnectTimeout is not a per-request deadline: still flagged.
         class Mixed
@@ -120,6 +145,32 @@ public class InfiniteHttpTimeoutTests
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
                 return await _client.GetByteArrayAsync(url, cts.Token);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Timeout_named_members_that_arm_nothing_do_not_silence_it() => VerifyCG3002.AnalyzerAsync(Usings + """
+        // A member called "timeout" is not a deadline: nothing here cancels the call.
+        class Named
+        {
+            public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+            private readonly int _timeoutMs = 5000;
+            private readonly HttpClient _client = new HttpClient { Timeout = {|CG3002:Timeout.InfiniteTimeSpan|} };
+            public Task<string> GetAsync(string url) => _client.GetStringAsync(url);
+            static void TimeoutHelper() { }
+            public override string ToString() => RequestTimeout + " " + _timeoutMs;
+        }
+        // A token source without a delay, and a WhenAny without a timer.
+        class NoDelay
+        {
+            private readonly HttpClient _client = new HttpClient { Timeout = {|CG3002:Timeout.InfiniteTimeSpan|} };
+            public async Task<string> GetAsync(string url, Task stop)
+            {
+                using var cts = new CancellationTokenSource();
+                var work = _client.GetStringAsync(url, cts.Token);
+                await Task.WhenAny(work, stop);
+                return await work;
             }
         }
         """);

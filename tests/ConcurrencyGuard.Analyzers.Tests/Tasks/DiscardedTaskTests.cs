@@ -85,6 +85,19 @@ public class DiscardedTaskTests
         }
         """);
 
+    // TaskFactory<TResult> (Task<int>.Factory) is recognised like TaskFactory by the one symbol-based StartNew helper.
+    [Fact]
+    public Task Generic_task_factory_start_new_with_a_catch_all_body_observes_its_failures() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class C
+        {
+            void Start()
+            {
+                _ = Task<int>.Factory.StartNew(() => { try { return 1; } catch (Exception) { return 0; } });
+                {|CG1002:_ = Task<int>.Factory.StartNew(() => 1)|};
+            }
+        }
+        """);
+
     [Fact]
     public Task Does_not_flag_what_real_code_does_to_observe_failures() => VerifyCG1002.AnalyzerAsync(Usings + """
         enum CommandFlags { None = 0, FireAndForget = 2 }
