@@ -28,7 +28,7 @@ namespace ConcurrencyGuard.Analyzers;
 /// </summary>
 public static class SynchronousCompletion
 {
-    private const int MaxDepth = 8;
+    private const int MaxDepth = 10;
 
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, MethodFact>> Cache = new();
 
@@ -41,7 +41,7 @@ public static class SynchronousCompletion
         }
 
         var bindings = BindArguments(call, caller: null);
-        return Evaluate(call.TargetMethod, bindings, types, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+        return Evaluate(call.TargetMethod, bindings, types, MaxDepth, new HashSet<string>());
     }
 
     /// <summary>The per-method fact: null sites when the body cannot be summarised.</summary>
@@ -245,11 +245,19 @@ public static class SynchronousCompletion
         return ImmutableArray.Create(arguments);
     }
 
-    private static bool Evaluate(IMethodSymbol method, ImmutableArray<Argument> bindings, WellKnownTypes types, int depth, HashSet<IMethodSymbol> visiting)
+    private static bool Evaluate(IMethodSymbol method, ImmutableArray<Argument> bindings, WellKnownTypes types, int depth, HashSet<string> visiting)
     {
-        if (depth <= 0 || !visiting.Add(method.OriginalDefinition))
+        if (depth <= 0)
         {
             return false;
+        }
+
+        // A recursive call with the same constants: assume it synchronous (a pending task must come from some
+        // other site, and those are all checked); with other constants it is evaluated on its own.
+        var key = Key(method, bindings);
+        if (!visiting.Add(key))
+        {
+            return true;
         }
 
         try
@@ -293,8 +301,19 @@ public static class SynchronousCompletion
         }
         finally
         {
-            visiting.Remove(method.OriginalDefinition);
+            visiting.Remove(key);
         }
+    }
+
+    private static string Key(IMethodSymbol method, ImmutableArray<Argument> bindings)
+    {
+        var key = new System.Text.StringBuilder(method.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+        foreach (var binding in bindings)
+        {
+            key.Append('|').Append(binding.IsConstant ? (binding.Constant?.ToString() ?? "null") : "?");
+        }
+
+        return key.ToString();
     }
 
     private static bool IsDead(ImmutableArray<Literal> guard, ImmutableArray<Argument> bindings)

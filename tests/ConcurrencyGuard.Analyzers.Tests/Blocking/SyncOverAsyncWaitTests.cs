@@ -350,6 +350,16 @@ public class SyncOverAsyncWaitTests
 
             Task SaveForwarder() => SaveCore();
 
+            public void Drain() => Drain(async: false, 3).Wait();
+
+            async Task Drain(bool async, int n)
+            {
+                if (n > 0)
+                    await Drain(async, n - 1);
+                if (async)
+                    await Task.Delay(1);
+            }
+
             Task SaveCore()
             {
                 _stream.Flush();
@@ -369,6 +379,15 @@ public class SyncOverAsyncWaitTests
             public string Find(int id) => FindAsync(id, Lookup.AllowRemote).{|CG6001:Result|};
             public void Reassigned() => Reassigning(async: false).{|CG6001:Wait|}();
             public void Overridable() => Virtual(async: false).{|CG6001:Wait|}();
+            public void Recursing() => Recurse(async: false, 3).{|CG6001:Wait|}();
+
+            async Task Recurse(bool async, int n)
+            {
+                if (n > 0)
+                    await Recurse(!async, n - 1);
+                if (async)
+                    await Task.Delay(1);
+            }
 
             async Task Flush(bool async)
             {
