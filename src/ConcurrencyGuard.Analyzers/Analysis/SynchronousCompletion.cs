@@ -129,16 +129,17 @@ public static class SynchronousCompletion
 
     /// <summary>
     /// The synchronous branch of a dual-mode function: <paramref name="operation"/> runs only when a <c>bool</c>
-    /// parameter of its enclosing function <paramref name="function"/> is false (<c>if (async) ... else here</c>,
+    /// parameter of its enclosing function (or of a method it is nested in) is false (<c>if (async) ... else here</c>,
     /// <c>async ? await a : here</c>, after <c>if (async) { await ...; return; }</c>), and the branch taken when it is
     /// true awaits. The flag selects synchronous I/O for synchronous callers; the async path is the other branch.
     /// </summary>
-    public static bool IsSynchronousBranchOfDualMode(IOperation operation, IMethodSymbol function)
+    public static bool IsSynchronousBranchOfDualMode(IOperation operation)
     {
         HashSet<int>? assigned = null;
         bool IsFlag(IParameterSymbol parameter)
         {
-            if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, function) || parameter.RefKind != RefKind.None)
+            // The function's own flag, or one it captures from an enclosing method (a dual-mode local function).
+            if (parameter.RefKind != RefKind.None || !Encloses(parameter.ContainingSymbol, operation))
             {
                 return false;
             }
@@ -194,6 +195,19 @@ public static class SynchronousCompletion
                     }
 
                     break;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Encloses(ISymbol symbol, IOperation operation)
+    {
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == operation.Syntax.SyntaxTree && reference.Span.Contains(operation.Syntax.Span))
+            {
+                return true;
             }
         }
 

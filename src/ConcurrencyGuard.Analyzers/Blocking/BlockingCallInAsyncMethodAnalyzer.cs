@@ -68,8 +68,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
         }
 
         // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
-        if (FunctionContext.GetEnclosingFunction(invocation, context.ContainingSymbol) is { } function
-            && SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation, function))
+        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation))
         {
             return;
         }

@@ -298,6 +298,19 @@ public class BlockingCallInAsyncMethodTests
                 return n;
             }
 
+            ValueTask<string> ReadLine(bool async, TextReader reader)
+            {
+                return Core();
+
+                async ValueTask<string> Core()
+                {
+                    string line;
+                    if ((line = async ? await reader.ReadLineAsync() : reader.ReadLine()) == null)
+                        return "";
+                    return line;
+                }
+            }
+
             async Task Still(bool async, byte[] buffer)
             {
                 // Not a dual-mode branch: the flag does not select an awaiting path.
