@@ -385,7 +385,8 @@ public static class SyntheticCorpus
 
             public async Task<int> MixedAsync(CancellationToken cancellationToken)
             {
-                var pending = Util.ComputeAsync(3, cancellationToken);
+                // Genuinely pending (Util.ComputeAsync returns Task.FromResult, which CG6001 knows is complete).
+                var pending = Task.Run(() => 6, cancellationToken);
                 await Task.Delay(1, cancellationToken);
                 return pending.Result;
             }

@@ -9,7 +9,8 @@ namespace ConcurrencyGuard.Analyzers;
 /// Intra-procedural and conservative (when in doubt: not known). A task is known complete when:
 /// <list type="bullet">
 /// <item>it is <c>Task.FromResult</c>/<c>FromException</c>/<c>FromCanceled</c>, <c>Task.CompletedTask</c>,
-/// <c>ValueTask.FromResult</c>/<c>CompletedTask</c>, <c>new ValueTask&lt;T&gt;(value)</c> or <c>default</c>;</item>
+/// <c>ValueTask.FromResult</c>/<c>CompletedTask</c>, <c>new ValueTask&lt;T&gt;(value)</c> or <c>default</c>, or a call that
+/// finishes synchronously for its constant arguments (<see cref="SynchronousCompletion"/>);</item>
 /// <item>it is the antecedent parameter inside its own continuation (<c>t.ContinueWith(a =&gt; a.Result)</c>, the
 /// array of <c>ContinueWhenAll</c>), or a task passed to the <c>Task.WhenAll(...)</c> the continuation is attached to;</item>
 /// <item>it is read inside a condition that checks it (<c>t.IsCompleted ? t.Result : ...</c>, <c>if (t.IsCompletedSuccessfully)</c>,
@@ -74,6 +75,9 @@ public static class KnownCompletedTasks
                 return true;
             case ILocalReferenceOperation { Local: { } local }:
                 return IsLocalInitializedCompleted(local, value, types);
+            case IInvocationOperation call:
+                // A same-compilation callee that finishes synchronously for these constant arguments.
+                return SynchronousCompletion.CompletesSynchronously(call, types);
             default:
                 return false;
         }

@@ -67,6 +67,12 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
+        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation))
+        {
+            return;
+        }
+
         string counterpartName;
         var tokenIndex = -1;
         if (isSleep)
@@ -172,6 +178,53 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
 
         public INamedTypeSymbol? Thread { get; }
 
+        private bool StreamArgumentsInMemory(IInvocationOperation invocation)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { } parameter
+                    && (WellKnownTypes.InheritsFrom(parameter.Type, _stream) || WellKnownTypes.InheritsFrom(parameter.Type, _textWriter))
+                    && !InMemoryStreams.IsInMemory(argument.Value, _types))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// A concrete stream or writer type whose <c>DisposeAsync</c> is the base <c>Stream</c>/<c>TextWriter</c> one, which
+        /// just calls <c>Dispose</c>: awaiting it would block the same way. Not for a receiver typed as the abstract base
+        /// (the runtime type may override it).
+        /// </summary>
+        private bool InheritsBaseDisposeAsync(ITypeSymbol? type)
+        {
+            if (type is not INamedTypeSymbol { IsAbstract: false, TypeKind: TypeKind.Class } named
+                || !(WellKnownTypes.InheritsFrom(named, _stream) || WellKnownTypes.InheritsFrom(named, _textWriter)))
+            {
+                return false;
+            }
+
+            for (var current = named; current is not null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, _stream) || SymbolEqualityComparer.Default.Equals(current, _textWriter))
+                {
+                    return true;
+                }
+
+                foreach (var member in current.GetMembers("DisposeAsync"))
+                {
+                    if (member is IMethodSymbol { IsOverride: true, Parameters.Length: 0 })
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Types whose calls this rule never reports: tasks and awaiters (CG6001), XML readers/writers.</summary>
         public bool IsExcludedType(INamedTypeSymbol? type)
         {
@@ -204,6 +257,17 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
 
             if (method.Name is "Add" or "AddRange"
                 && (method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty).StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            // Streams over memory only (`new DeflateStream(new MemoryStream(bytes), ...).CopyTo(memory)`): no I/O to wait for.
+            if (invocation.Instance is { } instance && InMemoryStreams.IsInMemory(instance, _types) && StreamArgumentsInMemory(invocation))
+            {
+                return true;
+            }
+
+            if (method.Name == "Dispose" && method.Parameters.Length == 0 && InheritsBaseDisposeAsync(receiverType))
             {
                 return true;
             }

@@ -81,7 +81,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         }
 
         var body = FunctionContext.GetFunctionBody(statement);
-        if (body is null || !locks.IsReleasedIn(body, lockObject) || IsHandedOn(body, lockObject, statement.Syntax.Span.End))
+        if (body is null || !IsReleasedOnSamePath(body, invocation, lockObject, locks) || IsHandedOn(body, lockObject, statement.Syntax.Span.End))
         {
             return;
         }
@@ -100,6 +100,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             shape = InsideTry;
         }
         else if (IsFollowedByReleasingTry(block, statement, lockObject, locks)
+            || IsHandOverHand(block, statement, lockObject, locks)
             || (block.Parent is ITryOperation { Finally: null } catchOnly && ReferenceEquals(catchOnly.Body, block)
                 && catchOnly.Parent is IBlockOperation outer && IsFollowedByReleasingTry(outer, catchOnly, lockObject, locks))
             || IsReleasedRightAfter(block, statement, lockObject, locks))
@@ -144,6 +145,112 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
 
         return false;
     }
+
+    /// <summary>
+    /// Hand-over-hand locking: the acquisition is the last statement of a <c>lock</c> body or of a <c>try</c> body (or of a
+    /// block nested in them), and the statement that follows that construct is a try whose finally releases it. Leaving
+    /// the construct only releases the outer lock; nothing that can throw sits between.
+    /// </summary>
+    private static bool IsHandOverHand(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
+    {
+        IOperation current = statement;
+        var container = block;
+        while (container.Operations.Length > 0 && ReferenceEquals(container.Operations[container.Operations.Length - 1], current))
+        {
+            var construct = container.Parent switch
+            {
+                ILockOperation @lock when ReferenceEquals(@lock.Body, container) => @lock,
+                ITryOperation @try when ReferenceEquals(@try.Body, container) => (IOperation)@try,
+                IBlockOperation => container,
+                _ => null,
+            };
+
+            if (construct?.Parent is not IBlockOperation outer)
+            {
+                return false;
+            }
+
+            var index = outer.Operations.IndexOf(construct);
+            if (index >= 0 && index + 1 < outer.Operations.Length
+                && outer.Operations[index + 1] is ITryOperation { Finally: { } @finally }
+                && locks.IsReleasedIn(@finally, lockObject))
+            {
+                return true;
+            }
+
+            current = construct;
+            container = outer;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The function itself releases the object on a path that can follow the acquisition: not inside a nested
+    /// lambda or local function (that is a hand-off to the code it runs), and not in the other branch of an
+    /// <c>if</c> or <c>?:</c> whose one branch acquires (resizing a semaphore: <c>if (more) sem.Release(n); else await
+    /// sem.WaitAsync();</c> removes permits, it does not pair them).
+    /// </summary>
+    private static bool IsReleasedOnSamePath(IOperation body, IOperation acquisition, IOperation lockObject, Locks locks)
+    {
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            if (op is IInvocationOperation invocation && locks.IsRelease(invocation, lockObject)
+                && !IsInNestedFunction(invocation, body) && !AreExclusiveBranches(invocation, acquisition, body))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsInNestedFunction(IOperation operation, IOperation body)
+    {
+        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, body); current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The two operations sit in different branches of one conditional, with no loop around it inside the body.</summary>
+    private static bool AreExclusiveBranches(IOperation a, IOperation b, IOperation body)
+    {
+        for (var current = a.Parent; current is not null && !ReferenceEquals(current, body); current = current.Parent)
+        {
+            if (current is not IConditionalOperation { WhenFalse: { } whenFalse } conditional || !Contains(current, b))
+            {
+                continue;
+            }
+
+            var aInTrue = Contains(conditional.WhenTrue, a);
+            var bInTrue = Contains(conditional.WhenTrue, b);
+            var split = aInTrue != bInTrue && (aInTrue ? Contains(whenFalse, b) : Contains(whenFalse, a));
+            if (!split)
+            {
+                return false;
+            }
+
+            for (var outer = current.Parent; outer is not null && !ReferenceEquals(outer, body); outer = outer.Parent)
+            {
+                if (outer is ILoopOperation)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool Contains(IOperation scope, IOperation operation) => scope.Syntax.Span.Contains(operation.Syntax.Span);
 
     /// <summary><c>await sem.WaitAsync(); sem.Release();</c>: a semaphore used as a gate, with nothing in between that could throw.</summary>
     private static bool IsReleasedRightAfter(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
@@ -249,20 +356,47 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
                 && invocation.Arguments.Length == 1 && SameObject(invocation.Arguments[0].Value, lockObject);
         }
 
+        /// <summary>
+        /// The two expressions read the same object: the same local, parameter or <c>this</c>; the same field or
+        /// property of the same object (recursively: <c>_conn.Gate</c>); the same element (same array, constant or
+        /// same-variable index). Decided on symbols, never on text.
+        /// </summary>
         public static bool SameObject(IOperation a, IOperation b)
         {
             a = OperationWalk.Strip(a);
             b = OperationWalk.Strip(b);
-            var sa = GetSymbol(a);
-            var sb = GetSymbol(b);
-            if (sa is not null || sb is not null)
+            switch (a)
             {
-                return sa is not null && SymbolEqualityComparer.Default.Equals(sa, sb)
-                    && (a is not IMemberReferenceOperation ma || ma.Instance is null or IInstanceReferenceOperation)
-                    && (b is not IMemberReferenceOperation mb || mb.Instance is null or IInstanceReferenceOperation);
-            }
+                case IInstanceReferenceOperation:
+                    return b is IInstanceReferenceOperation;
+                case ILocalReferenceOperation or IParameterReferenceOperation:
+                    return SymbolEqualityComparer.Default.Equals(GetSymbol(a), GetSymbol(b));
+                case IMemberReferenceOperation ma when b is IMemberReferenceOperation mb && GetSymbol(a) is { } member:
+                    return SymbolEqualityComparer.Default.Equals(member, GetSymbol(b))
+                        && (ma.Instance is null ? mb.Instance is null : mb.Instance is not null && SameObject(ma.Instance, mb.Instance));
+                case IArrayElementReferenceOperation ea when b is IArrayElementReferenceOperation eb && ea.Indices.Length == eb.Indices.Length:
+                    if (!SameObject(ea.ArrayReference, eb.ArrayReference))
+                    {
+                        return false;
+                    }
 
-            return a.Syntax.IsEquivalentTo(b.Syntax, topLevel: false) || a.Syntax.ToString() == b.Syntax.ToString();
+                    for (var i = 0; i < ea.Indices.Length; i++)
+                    {
+                        var ia = OperationWalk.Strip(ea.Indices[i]);
+                        var ib = OperationWalk.Strip(eb.Indices[i]);
+                        var same = ia.ConstantValue.HasValue
+                            ? ib.ConstantValue.HasValue && Equals(ia.ConstantValue.Value, ib.ConstantValue.Value)
+                            : ia is ILocalReferenceOperation or IParameterReferenceOperation && SameObject(ia, ib);
+                        if (!same)
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         public static ISymbol? GetSymbol(IOperation operation) => OperationWalk.Strip(operation) switch

@@ -22,7 +22,9 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.SyncOverAsyncWait,
         title: "Sync-over-async wait",
         messageFormat: "'{0}' blocks the thread until '{1}' completes: {2}",
-        DiagnosticSeverity.Warning,
+        // Suggestion in `recommended`: a wait on a task that is in fact complete or CPU-bound cannot yet be told
+        // apart from a starving one often enough (docs/rules/CG6001.md, "Severity").
+        DiagnosticSeverity.Info,
         description: "Blocking on a task that is not complete holds a thread-pool thread (and may deadlock under a synchronization context). Under load the pool runs out of threads, grows by about one a second, and requests queue behind the blocked ones. Await the task instead.");
 
     private const string AwaitReason = "await it instead";

@@ -273,4 +273,88 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_the_synchronous_branch_of_a_dual_mode_method() => VerifyCG6002.AnalyzerAsync(Usings + """
+        class Reader
+        {
+            readonly Stream _stream = Stream.Null;
+
+            async ValueTask<int> Read(bool async, byte[] buffer)
+            {
+                if (async)
+                    await _stream.FlushAsync();
+                else
+                    _stream.Flush();
+
+                var n = async ? await _stream.ReadAsync(buffer, 0, buffer.Length) : _stream.Read(buffer, 0, buffer.Length);
+                if (async)
+                {
+                    await _stream.WriteAsync(buffer, 0, n);
+                    return n;
+                }
+
+                _stream.Write(buffer, 0, n);
+                return n;
+            }
+
+            ValueTask<string> ReadLine(bool async, TextReader reader)
+            {
+                return Core();
+
+                async ValueTask<string> Core()
+                {
+                    string line;
+                    if ((line = async ? await reader.ReadLineAsync() : reader.ReadLine()) == null)
+                        return "";
+                    return line;
+                }
+            }
+
+            async Task Still(bool async, byte[] buffer)
+            {
+                // Not a dual-mode branch: the flag does not select an awaiting path.
+                if (!async)
+                    _stream.{|CG6002:Write|}(buffer, 0, 1);
+                await Task.Yield();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_streams_over_memory_or_dispose_without_a_real_DisposeAsync() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.IO.Compression;
+        sealed class PlainStream : Stream
+        {
+            public override bool CanRead => true; public override bool CanSeek => false; public override bool CanWrite => false;
+            public override long Length => 0; public override long Position { get; set; }
+            public override void Flush() { }
+            public override int Read(byte[] b, int o, int c) => 0;
+            public override long Seek(long o, SeekOrigin s) => 0;
+            public override void SetLength(long v) { }
+            public override void Write(byte[] b, int o, int c) { }
+        }
+        class Inflater
+        {
+            private readonly MemoryStream _compressed = new MemoryStream();
+            private DeflateStream _inflater;
+            public Inflater() => _inflater = new DeflateStream(_compressed, CompressionMode.Decompress);
+
+            async Task<string> Decode(byte[] bytes, Stream network)
+            {
+                await Task.Yield();
+                using var unzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+                var output = new MemoryStream();
+                unzip.CopyTo(output);
+                _inflater.CopyTo(output);
+                output.Position = 0;
+                var text = new StreamReader(output).ReadToEnd();
+                new PlainStream().Dispose();
+                unzip.{|CG6002:CopyTo|}(network);
+                new StreamReader(network).{|CG6002:ReadToEnd|}();
+                network.{|CG6002:Dispose|}();
+                return text;
+            }
+        }
+        """);
 }

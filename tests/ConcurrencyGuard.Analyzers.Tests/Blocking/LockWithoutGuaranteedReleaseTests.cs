@@ -340,4 +340,103 @@ public class LockWithoutGuaranteedReleaseTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_hand_over_hand_resizing_or_hand_off_to_a_work_item() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class Gate
+        {
+            private readonly object _outer = new object();
+            private readonly object _inner = new object();
+            private readonly SemaphoreSlim _permits = new SemaphoreSlim(4);
+            private int _capacity = 4;
+            private bool _alive;
+
+            void HandOverHand()
+            {
+                lock (_outer)
+                {
+                    if (!_alive)
+                        return;
+                    Monitor.Enter(_inner);
+                }
+
+                try { _alive = false; }
+                finally { Monitor.Exit(_inner); }
+            }
+
+            void HandOverHandInTry()
+            {
+                Monitor.Enter(_outer);
+                try
+                {
+                    _alive = false;
+                    Monitor.Enter(_inner);
+                }
+                finally
+                {
+                    Monitor.Exit(_outer);
+                }
+
+                try { _alive = true; }
+                finally { Monitor.Exit(_inner); }
+            }
+
+            async Task Resize(int capacity)
+            {
+                if (capacity > _capacity)
+                    _permits.Release(capacity - _capacity);
+                else
+                    for (var i = capacity; i < _capacity; i++)
+                        await _permits.WaitAsync();
+                _capacity = capacity;
+            }
+
+            async Task ReadLoop(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    await _permits.WaitAsync(ct);
+                    _ = Task.Run(() => Work());
+                }
+
+                async Task Work()
+                {
+                    try { await Task.Delay(10); }
+                    finally { _permits.Release(); }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Still_flags_a_release_outside_finally_on_the_same_path_of_a_member_object() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class Owner { public SemaphoreSlim Gate = new SemaphoreSlim(1); }
+        class Gate
+        {
+            private readonly Owner _owner = new Owner();
+            private readonly object _inner = new object();
+
+            async Task Run(bool flag)
+            {
+                await {|CG6003:_owner.Gate.WaitAsync()|};
+                if (flag)
+                    await Task.Delay(10);
+                _owner.Gate.Release();
+            }
+
+            void NotLast()
+            {
+                lock (_owner)
+                {
+                    {|CG6003:Monitor.Enter(_inner)|};
+                    Work();
+                }
+
+                try { Work(); }
+                finally { Monitor.Exit(_inner); }
+            }
+
+            void Work() { }
+        }
+        """);
 }

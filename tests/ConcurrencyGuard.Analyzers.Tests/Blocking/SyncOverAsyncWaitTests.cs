@@ -305,4 +305,118 @@ public class SyncOverAsyncWaitTests
             int M(Task<int> t) => t.{|CS1001:|}{|CS1002:|}
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_a_call_that_completes_synchronously_for_its_constant_arguments() => VerifyCG6001.AnalyzerAsync(Usings + """
+        enum Lookup { CacheOnly, AllowRemote }
+        class Buffer
+        {
+            readonly System.IO.Stream _stream = System.IO.Stream.Null;
+            public void Flush() => Flush(async: false).GetAwaiter().GetResult();
+            public int Read() => Read(async: false).GetAwaiter().GetResult();
+            public void Close() => Close(disposing: true).Wait();
+            public string Find(int id) => FindAsync(id, Lookup.CacheOnly).Result;
+            public void Save() => SaveForwarder().Wait();
+
+            // Dual mode: every await is under `if (async)` or awaits a call that is synchronous for the flag it forwards.
+            ValueTask Flush(bool async)
+            {
+                if (async)
+                    return new ValueTask(_stream.FlushAsync());
+                _stream.Flush();
+                return new ValueTask();
+            }
+
+            async ValueTask<int> Read(bool async)
+            {
+                await Flush(async);
+                var buffer = new byte[1];
+                return async ? await _stream.ReadAsync(buffer, 0, 1) : _stream.Read(buffer, 0, 1);
+            }
+
+            async Task Close(bool disposing)
+            {
+                if (!disposing)
+                    await Task.Delay(100);
+            }
+
+            async Task<string> FindAsync(int id, Lookup lookup)
+            {
+                if (lookup == Lookup.CacheOnly)
+                    return "cached";
+                await Task.Delay(10);
+                return "remote";
+            }
+
+            Task SaveForwarder() => SaveCore();
+
+            public void Drain() => Drain(async: false, 3).Wait();
+
+            async Task Drain(bool async, int n)
+            {
+                if (n > 0)
+                    await Drain(async, n - 1);
+                if (async)
+                    await Task.Delay(1);
+            }
+
+            Task SaveCore()
+            {
+                _stream.Flush();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_a_call_that_may_stay_pending_for_its_arguments() => VerifyCG6001.AnalyzerAsync(Usings + """
+        enum Lookup { CacheOnly, AllowRemote }
+        class Buffer
+        {
+            readonly System.IO.Stream _stream = System.IO.Stream.Null;
+            public void FlushAsyncPath() => Flush(async: true).GetAwaiter().{|CG6001:GetResult|}();
+            public void FlushUnknown(bool async) => Flush(async).GetAwaiter().{|CG6001:GetResult|}();
+            public string Find(int id) => FindAsync(id, Lookup.AllowRemote).{|CG6001:Result|};
+            public void Reassigned() => Reassigning(async: false).{|CG6001:Wait|}();
+            public void Overridable() => Virtual(async: false).{|CG6001:Wait|}();
+            public void Recursing() => Recurse(async: false, 3).{|CG6001:Wait|}();
+
+            async Task Recurse(bool async, int n)
+            {
+                if (n > 0)
+                    await Recurse(!async, n - 1);
+                if (async)
+                    await Task.Delay(1);
+            }
+
+            async Task Flush(bool async)
+            {
+                if (async)
+                    await _stream.FlushAsync();
+                else
+                    _stream.Flush();
+            }
+
+            async Task<string> FindAsync(int id, Lookup lookup)
+            {
+                if (lookup == Lookup.CacheOnly)
+                    return "cached";
+                await Task.Delay(10);
+                return "remote";
+            }
+
+            async Task Reassigning(bool async)
+            {
+                async = !async;
+                if (async)
+                    await Task.Delay(10);
+            }
+
+            protected virtual async Task Virtual(bool async)
+            {
+                if (async)
+                    await Task.Delay(10);
+            }
+        }
+        """);
 }

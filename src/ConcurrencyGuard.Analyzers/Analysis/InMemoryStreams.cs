@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers;
+
+/// <summary>
+/// Streams, readers and writers that do no I/O: a <c>MemoryStream</c>, <c>StringReader</c> or <c>StringWriter</c>, or
+/// a wrapper constructed over such ones only (<c>new DeflateStream(new MemoryStream(bytes), ...)</c>,
+/// <c>new StreamReader(memory)</c>), read through a local or a field whose every assigned value is one. Their
+/// synchronous calls only move bytes in memory; the async forms gain nothing. Conservative: a parameter, a
+/// property or any assignment not understood is not in memory.
+/// </summary>
+public static class InMemoryStreams
+{
+    private const int MaxDepth = 4;
+
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IFieldSymbol, bool>> FieldCache = new();
+
+    /// <summary>True when <paramref name="value"/> certainly evaluates to a stream, reader or writer over memory only.</summary>
+    public static bool IsInMemory(IOperation value, WellKnownTypes types) => IsInMemory(value, types, MaxDepth);
+
+    private static bool IsInMemory(IOperation value, WellKnownTypes types, int depth)
+    {
+        if (depth <= 0)
+        {
+            return false;
+        }
+
+        value = OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses);
+        if (IsMemoryType(value.Type, types))
+        {
+            return true;
+        }
+
+        switch (value)
+        {
+            case IObjectCreationOperation creation when IsStreamLike(creation.Type, types):
+                var any = false;
+                foreach (var argument in creation.Arguments)
+                {
+                    if (argument.Parameter is { } parameter && IsStreamLike(parameter.Type, types))
+                    {
+                        if (!IsInMemory(argument.Value, types, depth - 1))
+                        {
+                            return false;
+                        }
+
+                        any = true;
+                    }
+                }
+
+                return any;
+
+            case ILocalReferenceOperation { Local: { } local }:
+                var assigned = false;
+                return FunctionContext.GetFunctionBody(value, outermost: true) is { } body
+                    && AllAssignedInMemory(body, local, types, depth, ref assigned) && assigned;
+
+            case IFieldReferenceOperation { Field: { } field, Instance: null or IInstanceReferenceOperation }:
+                return IsFieldInMemory(field.OriginalDefinition, types, depth);
+
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsMemoryType(ITypeSymbol? type, WellKnownTypes types) =>
+        WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.MemoryStream))
+        || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.StringReader))
+        || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.StringWriter));
+
+    private static bool IsStreamLike(ITypeSymbol? type, WellKnownTypes types) =>
+        WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.Stream))
+        || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.TextWriter))
+        || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.TextReader));
+
+    /// <summary>Every value the scope gives <paramref name="symbol"/> (initializer and assignments) is in memory; <paramref name="any"/> when there is one.</summary>
+    private static bool AllAssignedInMemory(IOperation scope, ISymbol symbol, WellKnownTypes types, int depth, ref bool any)
+    {
+        foreach (var op in scope.DescendantsAndSelf())
+        {
+            IOperation? assigned = null;
+            switch (op)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, symbol):
+                    assigned = declarator.Initializer?.Value;
+                    break;
+                case IFieldInitializerOperation initializer when initializer.InitializedFields.Contains((symbol as IFieldSymbol)!, SymbolEqualityComparer.Default):
+                    assigned = initializer.Value;
+                    break;
+                case IAssignmentOperation assignment when Targets(assignment.Target, symbol):
+                    if (assignment is not ISimpleAssignmentOperation)
+                    {
+                        return false;
+                    }
+
+                    assigned = assignment.Value;
+                    break;
+                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument when Targets(argument.Value, symbol):
+                    return false;
+            }
+
+            if (assigned is null)
+            {
+                continue;
+            }
+
+            if (OperationWalk.Strip(assigned, Wrappers.ConversionsAndParentheses) is ILiteralOperation or IDefaultValueOperation)
+            {
+                // `= null`: cleared, not another stream.
+                continue;
+            }
+
+            if (!IsInMemory(assigned, types, depth - 1))
+            {
+                return false;
+            }
+
+            any = true;
+        }
+
+        return true;
+    }
+
+    private static bool Targets(IOperation target, ISymbol symbol) => OperationWalk.Strip(target) switch
+    {
+        ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, symbol),
+        IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field.OriginalDefinition, symbol),
+        _ => false,
+    };
+
+    /// <summary>A private field of a source type whose initializer and assignments, all inside that type, are in memory.</summary>
+    private static bool IsFieldInMemory(IFieldSymbol field, WellKnownTypes types, int depth)
+    {
+        if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length == 0)
+        {
+            return false;
+        }
+
+        // Cached only for the full-depth question, so the answer is a function of (field, depth) whatever the order
+        // of analysis; nested questions (a field wrapping another) are bounded by the depth.
+        if (depth < MaxDepth)
+        {
+            return ComputeField(field, types, depth);
+        }
+
+        var cache = FieldCache.GetValue(types.Compilation, static _ => new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default));
+        return cache.GetOrAdd(field, f => ComputeField(f, types, MaxDepth));
+    }
+
+    private static bool ComputeField(IFieldSymbol field, WellKnownTypes types, int depth)
+    {
+        var compilation = types.Compilation;
+        var any = false;
+        foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return false;
+            }
+
+#pragma warning disable RS1030 // A field's assignments across its type's declarations, computed once per field and compilation.
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            var members = new List<IOperation>();
+            foreach (var node in syntax.DescendantNodes())
+            {
+                // Member bodies and field initializers: the roots whose operation trees hold every assignment.
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax { Parent: Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.IndexerDeclarationSyntax }
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.EqualsValueClauseSyntax { Parent: Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Parent.Parent: Microsoft.CodeAnalysis.CSharp.Syntax.FieldDeclarationSyntax } }
+                    && model.GetOperation(node) is { } operation)
+                {
+                    members.Add(operation);
+                }
+            }
+
+            foreach (var member in members)
+            {
+                if (MentionsField(member, field) && !AllAssignedInMemory(member, field, types, depth, ref any))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return any;
+    }
+
+    private static bool MentionsField(IOperation root, IFieldSymbol field)
+    {
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is IFieldReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Field.OriginalDefinition, field)
+                || op is IFieldInitializerOperation initializer && initializer.InitializedFields.Contains(field, SymbolEqualityComparer.Default))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
