@@ -9,13 +9,15 @@ namespace ConcurrencyGuard.Analyzers.Tests.Tasks;
 
 public class DroppedTaskTests
 {
+    // Callee stubs return Task.Delay(1), not Task.CompletedTask: a same-compilation callee that returns a completed
+    // task on every path cannot fault, so dropping it is not flagged (CalleeSummaries).
     private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
 
     [Fact]
     public Task Flags_call_dropped_in_sync_method() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CG1001:SaveAsync()|};
@@ -27,7 +29,7 @@ public class DroppedTaskTests
     public Task Flags_task_run_continue_with_and_configure_await_chains() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 {|CG1001:Task.Run(() => Console.WriteLine())|};
@@ -42,9 +44,9 @@ public class DroppedTaskTests
     public Task Flags_value_task_and_generic_task() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            ValueTask FlushAsync() => default;
-            ValueTask<int> CountAsync() => new(1);
-            Task<string> ReadAsync() => Task.FromResult("");
+            ValueTask FlushAsync() => new(Task.Delay(1));
+            ValueTask<int> CountAsync() => new(Task.Run(() => 1));
+            Task<string> ReadAsync() => Task.Run(() => "");
             void Handle()
             {
                 {|CG1001:FlushAsync()|};
@@ -58,7 +60,7 @@ public class DroppedTaskTests
     public Task Flags_in_sync_lambda_and_local_function() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 Action a = () => {|CG1001:SaveAsync()|};
@@ -72,7 +74,7 @@ public class DroppedTaskTests
 
     [Fact]
     public Task Flags_conditional_access_call_even_in_async_method_where_cs4014_is_silent() => VerifyCG1001.AnalyzerAsync(Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -102,7 +104,7 @@ public class DroppedTaskTests
         test.TestState.Sources.Add(Usings + """
             class C
             {
-                Task SaveAsync() => Task.CompletedTask;
+                Task SaveAsync() => Task.Delay(1);
                 async Task HandleAsync()
                 {
                     {|CS4014:SaveAsync()|};
@@ -123,7 +125,7 @@ public class DroppedTaskTests
         {
             readonly List<Task> _pending = new();
             Task _last = Task.CompletedTask;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task<Task> HandleAsync()
             {
                 await SaveAsync();
@@ -148,7 +150,7 @@ public class DroppedTaskTests
         class C
         {
             Task _task = Task.CompletedTask;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 SaveAsync().Forget();
@@ -165,7 +167,7 @@ public class DroppedTaskTests
         static class Helpers { public static Task Observe(this Task t) => t; }
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle() { SaveAsync().Observe(); }
         }
         """, editorConfig: "concurrency_guard.fire_and_forget_methods = Other, Observe\n");
@@ -186,7 +188,7 @@ public class DroppedTaskTests
 
     [Fact]
     public Task Fix_awaits_in_async_context() => VerifyCG1001.FixAsync(Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -197,7 +199,7 @@ public class DroppedTaskTests
             }
         }
         """, Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -213,7 +215,7 @@ public class DroppedTaskTests
     public Task Fix_all_discards_explicitly_in_sync_code() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 {|CG1001:SaveAsync()|};
@@ -224,7 +226,7 @@ public class DroppedTaskTests
         """, Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 _ = SaveAsync();
@@ -238,7 +240,7 @@ public class DroppedTaskTests
     public Task Fix_also_fixes_CS4014_with_await() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task HandleAsync()
             {
                 {|CS4014:SaveAsync()|};
@@ -249,7 +251,7 @@ public class DroppedTaskTests
         """, Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task HandleAsync()
             {
                 await SaveAsync();
@@ -263,7 +265,7 @@ public class DroppedTaskTests
     public Task Fix_offers_Forget_when_the_runtime_guard_is_referenced() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CG1001:SaveAsync()|};
@@ -277,7 +279,7 @@ public class DroppedTaskTests
 
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 SaveAsync().Forget();
@@ -289,7 +291,7 @@ public class DroppedTaskTests
     public Task No_await_fix_outside_async_context() => VerifyCG1001.NoFixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle() { {|CG1001:SaveAsync()|}; }
         }
         """, equivalenceKey: "Await");
@@ -298,7 +300,7 @@ public class DroppedTaskTests
     public Task Broken_code_does_not_crash() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CS0103:Missing|}();
