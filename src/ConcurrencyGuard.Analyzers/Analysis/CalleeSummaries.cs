@@ -14,12 +14,16 @@ public sealed class CalleeSummary
 {
     public static readonly CalleeSummary Unknown = new(false, false, false);
 
-    internal CalleeSummary(bool taskCannotFault, bool observesOwnFailures, bool cannotThrow)
+    internal CalleeSummary(bool taskCannotFault, bool observesOwnFailures, bool cannotThrow, IMethodSymbol? forwardsTo = null)
     {
         TaskCannotFault = taskCannotFault;
         ObservesOwnFailures = observesOwnFailures;
         CannotThrow = cannotThrow;
+        ForwardsTo = forwardsTo;
     }
+
+    /// <summary>A non-async method whose whole body returns the task of another call (<c>Task M() =&gt; N(x);</c>): its task is N's.</summary>
+    internal IMethodSymbol? ForwardsTo { get; }
 
     /// <summary>
     /// The task it returns cannot fault: a non-async method whose every return is an already completed task
@@ -74,10 +78,21 @@ public sealed class CalleeSummaries
             return CalleeSummary.Unknown;
         }
 
-        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
-        definition = definition.PartialImplementationPart ?? definition;
-        return _summaries.GetOrAdd(definition, Compute);
+        // A forwarder (Task M() => N(x);) hands back N's task: follow a short chain of them, so the answer does not
+        // depend on which method was asked first (each summary itself stays one level).
+        var summary = CalleeSummary.Unknown;
+        for (var hops = 0; method is not null && hops < MaxForwarders; hops++)
+        {
+            var definition = (method.ReducedFrom ?? method).OriginalDefinition;
+            definition = definition.PartialImplementationPart ?? definition;
+            summary = _summaries.GetOrAdd(definition, Compute);
+            method = summary.ForwardsTo;
+        }
+
+        return method is null ? summary : CalleeSummary.Unknown;
     }
+
+    private const int MaxForwarders = 4;
 
     private CalleeSummary Compute(IMethodSymbol method)
     {
@@ -97,6 +112,11 @@ public sealed class CalleeSummaries
             }
 
             var returnsTask = types.IsTaskLike(method.ReturnType);
+            if (returnsTask && Forwarded(body) is { } target)
+            {
+                return new CalleeSummary(false, false, false, target);
+            }
+
             var returnsCompleted = returnsTask && EveryReturnIsCompleted(body, types);
 
             // A synchronous body that contains its failures cannot fault the Task.Run it is given to; a Task-returning
@@ -143,6 +163,21 @@ public sealed class CalleeSummaries
 #pragma warning disable RS1030 // The callee's body is in another tree than the one being analysed; its model is built once per tree and cached.
     private SemanticModel GetModel(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
+
+    /// <summary>The method whose task the body returns when the body is only <c>return N(...);</c> of a method of this compilation.</summary>
+    private IMethodSymbol? Forwarded(IBlockOperation body)
+    {
+        if (body.Operations.Length == 1
+            && body.Operations[0] is IReturnOperation { ReturnedValue: { } value }
+            && OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses) is IInvocationOperation call
+            && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, _compilation.Assembly)
+            && !FailureFreeCode.RunsCompletionOnlyWork(call, _types))
+        {
+            return call.TargetMethod;
+        }
+
+        return null;
+    }
 
     /// <summary>Every <c>return</c> of the body (not of nested functions) hands back a task that is already complete or cannot fault; at least one.</summary>
     private static bool EveryReturnIsCompleted(IBlockOperation body, WellKnownTypes types)

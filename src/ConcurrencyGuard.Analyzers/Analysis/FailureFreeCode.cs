@@ -142,6 +142,8 @@ public static class FailureFreeCode
                 return true;
             case IDefaultValueOperation when types.IsValueTask(value.Type):
                 return true;
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                return IsCompletedOrCannotFault(conditional.WhenTrue, types) && IsCompletedOrCannotFault(whenFalse, types);
             case IObjectCreationOperation { Constructor: { } ctor, Arguments.Length: 1 } creation
                 when types.IsValueTask(ctor.ContainingType)
                     && !types.IsTaskLike(creation.Arguments[0].Value.Type)

@@ -290,6 +290,80 @@ public class DiscardedTaskTests
         }
         """, equivalenceKey: "Forget");
 
+    // Issue #16, patterns 1 and 3: the discarded task observes its own failures or cannot fault.
+    [Fact]
+    public Task Does_not_flag_discarded_tasks_that_cannot_fault_or_catch_everything() => VerifyCG1002.AnalyzerAsync(Usings + """
+        static class Completion
+        {
+            public static Task<bool> TrySetResultAsync<T>(this TaskCompletionSource<T> source, T result) => Task.Run(() => source.TrySetResult(result));
+        }
+        class Notifier
+        {
+            readonly CancellationTokenSource _stop = new();
+            readonly TaskCompletionSource<bool> _ready = new();
+            readonly System.Threading.Timer _timer = new(_ => { });
+
+            Task RestartTimer() { _timer.Change(1000, Timeout.Infinite); return Task.CompletedTask; }
+
+            async Task RunAsync()
+            {
+                try
+                {
+                    var token = _stop.Token;
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        try { await Task.Run(() => Console.WriteLine()); }
+                        catch { }
+                        await Task.Delay(9500, token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            Task CompleteAsync() => _ready.TrySetResultAsync(true);
+
+            void Start()
+            {
+                _ = RunAsync();
+                _ = RestartTimer();
+                _ = CompleteAsync();
+                _ = _ready.TrySetResultAsync(false);
+            }
+        }
+        """);
+
+    // Real findings that must stay (issue #16): a user callback run in the background, and a try/catch around a
+    // discarded call, which only sees what is thrown before the call's first await.
+    [Fact]
+    public Task Flags_background_user_callback_and_try_catch_around_discarded_call() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class Client
+        {
+            public Func<int, Task>? Callback { get; set; }
+
+            async Task DownloadAsync(Task pending) { await pending; Console.WriteLine(); }
+
+            void OnLimited(int info)
+            {
+                if (Callback != null)
+                {
+                    {|CG1002:_ = Task.Run(async () => { await Callback(info); })|};
+                }
+            }
+
+            void OnReady(Task pending)
+            {
+                try
+                {
+                    {|CG1002:_ = DownloadAsync(pending)|};
+                }
+                catch (Exception ex)
+                {
+                    Console.WriteLine(ex);
+                }
+            }
+        }
+        """);
+
     [Fact]
     public Task Broken_code_does_not_crash() => VerifyCG1002.AnalyzerAsync(Usings + """
         class C

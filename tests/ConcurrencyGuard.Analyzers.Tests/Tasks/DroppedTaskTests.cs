@@ -309,6 +309,162 @@ public class DroppedTaskTests
             }
         """ + "{|CS1513:|}");
 
+    // Issue #16, pattern 1: the dropped work's whole body is one try with a catch-all (and an optional finally).
+    [Fact]
+    public Task Does_not_flag_task_run_of_work_whose_body_catches_everything() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class Store
+        {
+            int _failures;
+            readonly TaskCompletionSource<int> _done = new();
+
+            async Task AddAsync(int item)
+            {
+                try { await Task.Delay(item); }
+                catch (Exception ex) { _failures++; _done.TrySetException(ex); }
+                finally { _failures += 0; }
+            }
+
+            void Refresh() { try { Console.WriteLine(); } catch { } }
+
+            async Task PollAsync(CancellationToken token)
+            {
+                try
+                {
+                    while (!token.IsCancellationRequested)
+                    {
+                        try { await Task.Delay(10); }
+                        catch { }
+                        await Task.Delay(1000, token);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            void Add(int item, CancellationToken token)
+            {
+                Task.Run(() => AddAsync(item));
+                Task.Run(Refresh);
+                Task.Run(async () => { try { await AddAsync(item); } catch (Exception) { } });
+                Task.Run(() => PollAsync(token));
+            }
+        }
+        """);
+
+    // Issue #16, pattern 2: the dropped continuation is itself the error handler.
+    [Fact]
+    public Task Does_not_flag_continuations_that_are_the_error_handler() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            readonly TaskCompletionSource<bool> _source = new();
+            static void OnCanceled(Task t) { }
+
+            void Watch(Task work, Task<int> value, TaskCompletionSource<int> forward, CancellationToken token)
+            {
+                work.ContinueWith(t => _source.TrySetCanceled(), TaskContinuationOptions.OnlyOnCanceled);
+                work.ContinueWith(t => _source.TrySetResult(false), token, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+                work.ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                work.ContinueWith(OnCanceled, TaskContinuationOptions.OnlyOnCanceled);
+                value.ContinueWith(t =>
+                {
+                    if (t.IsFaulted) forward.TrySetException(t.Exception!.InnerExceptions);
+                    else forward.TrySetResult(t.Result);
+                }, TaskScheduler.Default);
+            }
+        }
+        """);
+
+    // Issue #16, pattern 3: the dropped task is already complete or provably cannot fault.
+    [Fact]
+    public Task Does_not_flag_tasks_that_cannot_fault() => VerifyCG1001.AnalyzerAsync(Usings + """
+        static class Completion
+        {
+            public static Task<bool> TrySetResultAsync<T>(this TaskCompletionSource<T> source, T result) => Task.Run(() => source.TrySetResult(result));
+        }
+        class C
+        {
+            readonly System.Threading.Timer _timer = new(_ => { });
+            readonly TaskCompletionSource<int> _source = new();
+
+            Task RestartTimer()
+            {
+                _timer.Change(1000, Timeout.Infinite);
+                return Task.CompletedTask;
+            }
+
+            ValueTask<int> CachedAsync(bool hit) => hit ? new ValueTask<int>(1) : default;
+
+            void Complete(TaskCompletionSource<int> promise, int value, Exception error)
+            {
+                RestartTimer();
+                CachedAsync(true);
+                promise.TrySetResultAsync(value);
+                Task.Run(() => promise.TrySetResult(value));
+                Task.Run(() => _source.TrySetException(error));
+                Task.Run(() => { promise.TrySetCanceled(); });
+            }
+        }
+        """);
+
+    // Issue #16, pattern 3 caveat: TrySet* does not throw, but what surrounds it can (a cast, an indexer, a call,
+    // an object creation): the exception is lost in the dropped task and whoever awaits the source hangs.
+    [Fact]
+    public Task Flags_completion_hop_when_the_work_around_TrySet_can_throw() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            void Complete(object state, TaskCompletionSource<int>[] sources, List<int> values, Func<Exception> error)
+            {
+                {|CG1001:Task.Run(() => ((TaskCompletionSource<List<int>>)state).TrySetResult(values))|};
+                {|CG1001:Task.Run(() => sources[0].TrySetResult(1))|};
+                {|CG1001:Task.Run(() => sources[1].TrySetException(error()))|};
+                {|CG1001:Task.Run(() => sources[1].TrySetException(new InvalidOperationException(values.Count.ToString())))|};
+            }
+        }
+        """);
+
+    // Real findings that must stay (issue #16).
+    [Fact]
+    public Task Flags_background_cleanup_callbacks_and_work_that_can_fault() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            readonly Func<Task>? _callback;
+            void Cleanup()
+            {
+                try { Console.WriteLine(); }
+                finally { Console.WriteLine(); }
+            }
+
+            async Task PollAsync(Task work, CancellationToken token)
+            {
+                try
+                {
+                    await work;
+                    await Task.Delay(1000, token);
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            async Task RethrowAsync()
+            {
+                try { await Task.Delay(1); }
+                catch (Exception) { throw; }
+            }
+
+            Task ForwardAsync() { try { return Task.Delay(1); } catch { return Task.CompletedTask; } }
+
+            void Start(Task work, CancellationToken token)
+            {
+                {|CG1001:Task.Run(() => Cleanup())|};
+                {|CG1001:Task.Run(() => _callback!())|};
+                {|CG1001:Task.Run(() => PollAsync(work, token))|};
+                {|CG1001:Task.Run(() => RethrowAsync())|};
+                {|CG1001:Task.Run(ForwardAsync)|};
+                {|CG1001:work.ContinueWith(t => Console.WriteLine(), TaskContinuationOptions.OnlyOnCanceled)|};
+                {|CG1001:Task.Run(async () => { await Task.Delay(1); Console.WriteLine(); })|};
+            }
+        }
+        """);
+
     /// <summary>The public shape of the runtime package's extension, enough for the fix to detect it.</summary>
     internal const string RuntimeStub = """
         namespace ConcurrencyGuard
