@@ -51,7 +51,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
         }
 
         var target = argument.Parent is IInvocationOperation invocation ? invocation.TargetMethod : ((IObjectCreationOperation)argument.Parent).Constructor;
-        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument) || ExplainingComments.HasExplainingComment(argument))
+        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument))
         {
             return;
         }
