@@ -12,7 +12,8 @@ namespace ConcurrencyGuard.Analyzers;
 /// <item>a call whose token overload is the enclosing method itself (forwarding would recurse);</item>
 /// <item>a call that does no waiting: its only other argument is a zero timeout (<c>Task.Delay(0)</c>, <c>WaitAsync(0)</c>);</item>
 /// <item><c>Task.Run</c>/<c>StartNew</c> of bookkeeping that must run: the delegate completes a completion source or releases
-/// a semaphore, and a token could skip the delegate and strand whoever awaits the source or the gate.</item>
+/// a semaphore, and a token could skip the delegate and strand whoever awaits the source or the gate;</item>
+/// <item>reading the content of a response whose body the default completion option already buffered.</item>
 /// </list>
 /// </summary>
 public static class TokenExclusions
@@ -136,6 +137,55 @@ public static class TokenExclusions
                     return true;
                 }
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>response.Content.ReadAsStreamAsync()</c> where <c>response</c> is a local initialized by an awaited
+    /// <c>HttpClient</c> call without <c>HttpCompletionOption.ResponseHeadersRead</c>: the default completion option
+    /// (<c>ResponseContentRead</c>) has buffered the body before the call returned, so reading it does not wait on the network.
+    /// </summary>
+    public static bool ReadsBufferedContent(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (!call.TargetMethod.Name.StartsWith("ReadAs", System.StringComparison.Ordinal)
+            || !WellKnownTypes.InheritsFrom(call.TargetMethod.ContainingType, types.Get(WellKnownTypeNames.HttpContent))
+            || OperationWalk.StripOrNull(call.Instance, Wrappers.ConversionsAndParentheses) is not IPropertyReferenceOperation { Instance: ILocalReferenceOperation response }
+            || call.SemanticModel is not { } model)
+        {
+            return false;
+        }
+
+        foreach (var reference in response.Local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree != model.SyntaxTree
+                || reference.GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value }
+                || model.GetOperation(value) is not { } initializer)
+            {
+                return false;
+            }
+
+            var sent = OperationWalk.Strip(initializer, Wrappers.ConversionsAndParentheses);
+            if (sent is not IAwaitOperation awaited
+                || OperationWalk.StripConfigureAwait(OperationWalk.Strip(awaited.Operation, Wrappers.ConversionsAndParentheses)) is not IInvocationOperation send
+                || !WellKnownTypes.InheritsFrom(types.Get(WellKnownTypeNames.HttpClient), send.TargetMethod.ContainingType))
+            {
+                return false;
+            }
+
+            foreach (var argument in send.Arguments)
+            {
+                // HttpCompletionOption.ResponseHeadersRead = 1; a value not known here may be it.
+                if (types.Is(argument.Parameter?.Type, WellKnownTypeNames.HttpCompletionOption)
+                    && argument.ArgumentKind == ArgumentKind.Explicit
+                    && argument.Value.ConstantValue is not { HasValue: true, Value: 0 })
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         return false;

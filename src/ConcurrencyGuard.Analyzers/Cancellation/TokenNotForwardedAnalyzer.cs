@@ -49,7 +49,8 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
             || CleanupCode.IsInCleanupCode(invocation)
             || TokenExclusions.IsEnclosingFunction(missing.Target, invocation, context.ContainingSymbol)
             || TokenExclusions.IsZeroTimeoutCall(invocation, types)
-            || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types))
+            || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types)
+            || TokenExclusions.ReadsBufferedContent(invocation, types))
         {
             return;
         }

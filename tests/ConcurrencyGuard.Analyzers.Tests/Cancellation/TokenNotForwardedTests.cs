@@ -715,6 +715,26 @@ public class TokenNotForwardedTests
         }
         """);
 
+    // Issue #16, pattern 7: after SendAsync with the default HttpCompletionOption.ResponseContentRead the body is
+    // already buffered; ResponseHeadersRead leaves it on the network (and that read is flagged).
+    [Fact]
+    public Task Does_not_ask_for_a_token_to_read_an_already_buffered_body() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class C
+        {
+            async Task<Stream> FetchAsync(HttpClient client, HttpRequestMessage request, CancellationToken ct)
+            {
+                var response = await client.SendAsync(request, ct).ConfigureAwait(false);
+                return await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            }
+
+            async Task<Stream> StreamAsync(HttpClient client, HttpRequestMessage request, CancellationToken ct)
+            {
+                var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                return await {|CG2001:response.Content.ReadAsStreamAsync()|};
+            }
+        }
+        """);
+
     // Real findings that must stay (issue #16): a write without the token while sibling calls pass it; CopyToAsync
     // without the token where the overload exists.
     [Fact]
