@@ -301,9 +301,10 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// Every awaited call that could take a token is a local lock's <c>SemaphoreSlim.WaitAsync</c> (a token would only
-    /// cancel queueing for a gate whose holders do bounded work), or, in a method bounded by a <c>TimeSpan</c> parameter,
-    /// a <c>Task.Delay</c> (the poll interval of a helper that gives up after its timeout).
+    /// The caller's wait is bounded another way: the method takes a <c>TimeSpan</c> and polls (awaits <c>Task.Delay</c>
+    /// inside a loop), so it gives up after the timeout its caller chose; or every awaited call that could take a token
+    /// is a local lock's <c>SemaphoreSlim.WaitAsync</c> (a token would only cancel queueing for a gate whose holders do
+    /// bounded work).
     /// </summary>
     private static bool OnlyPollsOrLocks(IMethodSymbol method, System.Collections.Generic.List<(string Name, IInvocationOperation? Call)> calls, WellKnownTypes types)
     {
@@ -314,23 +315,35 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
             boundedByTimeout |= SymbolEqualityComparer.Default.Equals(parameter.Type, timeSpan);
         }
 
+        var onlyLocks = true;
         foreach (var (_, call) in calls)
         {
-            if (call is null)
+            var target = call?.TargetMethod;
+            if (boundedByTimeout && target is { Name: "Delay", IsStatic: true } && SymbolEqualityComparer.Default.Equals(target.ContainingType, types.Task) && IsInLoop(call!))
             {
-                return false;
+                return true;
             }
 
-            var target = call.TargetMethod;
-            var isLock = target.Name == "WaitAsync" && types.Is(target.ContainingType, WellKnownTypeNames.SemaphoreSlim);
-            var isPoll = boundedByTimeout && target.Name == "Delay" && target.IsStatic && SymbolEqualityComparer.Default.Equals(target.ContainingType, types.Task);
-            if (!isLock && !isPoll)
+            onlyLocks &= target is { Name: "WaitAsync" } && types.Is(target.ContainingType, WellKnownTypeNames.SemaphoreSlim);
+        }
+
+        return onlyLocks;
+    }
+
+    private static bool IsInLoop(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
             {
-                return false;
+                case ILoopOperation:
+                    return true;
+                case IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation:
+                    return false;
             }
         }
 
-        return true;
+        return false;
     }
 
     private static IInvocationOperation? Awaited(IOperation operation)

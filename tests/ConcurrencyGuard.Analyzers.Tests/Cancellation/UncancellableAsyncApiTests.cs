@@ -201,6 +201,17 @@ public class UncancellableAsyncApiTests
                 return false;
             }
 
+            public async Task<bool> ContainsAsync(Func<Task<bool>> load, HttpClient http, TimeSpan timeout)
+            {
+                var giveUp = DateTime.UtcNow + timeout;
+                while (DateTime.UtcNow < giveUp)
+                {
+                    if (await load() && await http.GetStringAsync("https://x") != "") return true;
+                    await Task.Delay(10);
+                }
+                return false;
+            }
+
             public async Task LoginAsync(string user)
             {
                 await _state.WaitAsync().ConfigureAwait(false);
@@ -232,6 +243,12 @@ public class UncancellableAsyncApiTests
             {
                 Console.WriteLine(request);
                 return await _reply.Task.WaitAsync(timeout);
+            }
+
+            public async Task<string> {|CG2005:GetWithRetryAsync|}(HttpClient http, TimeSpan pause)
+            {
+                await Task.Delay(pause);
+                return await http.GetStringAsync("https://x");
             }
         }
         """);
