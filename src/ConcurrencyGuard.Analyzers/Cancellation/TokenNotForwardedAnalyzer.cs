@@ -47,7 +47,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         var invocation = (IInvocationOperation)context.Operation;
         if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
             || CleanupCode.IsInCleanupCode(invocation)
-            || TokenExclusions.IsEnclosingFunction(missing.Target, invocation, context.ContainingSymbol)
+            || (missing.Kind == MissingTokenKind.Overload && TokenExclusions.IsEnclosingFunction(missing.Target, invocation, context.ContainingSymbol))
             || TokenExclusions.IsZeroTimeoutCall(invocation, types)
             || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types)
             || TokenExclusions.ReadsBufferedContent(invocation, types))
