@@ -312,7 +312,9 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
         var boundedByTimeout = false;
         foreach (var parameter in method.Parameters)
         {
-            boundedByTimeout |= SymbolEqualityComparer.Default.Equals(parameter.Type, timeSpan);
+            // TimeSpan or TimeSpan? (a default that falls back to the type's own timeout).
+            var type = parameter.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : parameter.Type;
+            boundedByTimeout |= SymbolEqualityComparer.Default.Equals(type, timeSpan);
         }
 
         var onlyLocks = true;
