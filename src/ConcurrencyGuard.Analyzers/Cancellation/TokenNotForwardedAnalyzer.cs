@@ -20,7 +20,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.TokenNotForwarded,
         title: "CancellationToken in scope is not forwarded",
         messageFormat: "{0}, but {1} is not passed: when the caller cancels, this work keeps running",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "A CancellationToken that exists but does not reach the work cancels nothing: a cancelled request keeps its query, HTTP call or loop running and holds its connection and thread. Pass the token in scope (a parameter, HttpContext.RequestAborted, a local source's Token).");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
