@@ -227,7 +227,7 @@ public class TokenNotForwardedTests
         {
             async Task RunAsync(CancellationToken a, CancellationToken b) => await Task.Delay(1);
         }
-        """, null, DiagnosticResult.CompilerWarning("CG2001").WithSpan(10, 76, 10, 89)
+        """, null, new DiagnosticResult("CG2001", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithSpan(10, 76, 10, 89)
             .WithArguments("'Delay' has an overload that takes a CancellationToken", "'a' or 'b'"));
 
     // ---- shapes of calls ----
