@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
@@ -48,11 +47,21 @@ public static class DroppedTasks
     }
 
     /// <summary>
-    /// True when the task of <paramref name="call"/> handles its own failure, so dropping it loses no
-    /// exception: an observing <c>ContinueWith</c> (<see cref="TaskObservers.IsObservingContinuation"/>), a
-    /// <c>Task.Run</c>/<c>StartNew</c> whose lambda (or source method) body is wrapped in a catch-all
-    /// try/catch, or a call of an <c>async</c> method or local function of this compilation whose body is.
-    /// A trailing <c>ConfigureAwait(...)</c> is looked through.
+    /// True when dropping the task of <paramref name="call"/> loses no exception (a trailing <c>ConfigureAwait(...)</c>
+    /// is looked through):
+    /// <list type="bullet">
+    /// <item>an observing <c>ContinueWith</c> (<see cref="TaskObservers.IsObservingContinuation"/>), or a continuation that
+    /// only runs when the antecedent did not complete (<c>OnlyOnFaulted</c>, <c>OnlyOnCanceled</c>, <c>NotOnRanToCompletion</c>)
+    /// and whose handler cannot throw: it is the error handler;</item>
+    /// <item><c>Task.Run</c>/<c>StartNew</c> whose delegate contains its failures (<see cref="FailureFreeCode.ContainsFailures"/>),
+    /// only completes a completion source (<see cref="FailureFreeCode.IsCompletionOnlyWork"/>), or is one call of a method
+    /// whose summary says so (<see cref="CalleeSummaries"/>);</item>
+    /// <item>a call of a method of this compilation whose task cannot fault or which observes its own failures
+    /// (<see cref="CalleeSummary.DropsHarmlessly"/>);</item>
+    /// <item>a call given an enum member named <c>FireAndForget</c> (StackExchange.Redis' <c>CommandFlags.FireAndForget</c>):
+    /// the library's contract is a task that is complete at once and never faults. This is the one exemption by
+    /// name: the callee is a library whose body cannot be read, and the flag is its documented contract.</item>
+    /// </list>
     /// </summary>
     public static bool ObservesOwnFailures(IInvocationOperation call, WellKnownTypes types)
     {
@@ -61,43 +70,20 @@ public static class DroppedTasks
             call = configured;
         }
 
-        if (TaskObservers.IsObservingContinuation(call, types))
+        if (TaskObservers.IsObservingContinuation(call, types) || IsErrorHandlerContinuation(call, types))
         {
             return true;
         }
 
         var method = call.TargetMethod;
+        var compilation = call.SemanticModel?.Compilation ?? types.Compilation;
+        var summaries = CalleeSummaries.For(compilation);
         if (types.IsTaskRun(method) || types.IsTaskFactoryStartNew(method))
         {
-            foreach (var argument in call.Arguments)
-            {
-                if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
-                {
-                    continue;
-                }
-
-                var value = argument.Value;
-                value = OperationWalk.Strip(value);
-
-                if (DeferredCode.GetFunction(value) is IAnonymousFunctionOperation lambda)
-                {
-                    if (lambda.Syntax is AnonymousFunctionExpressionSyntax { Block: { } block } && lambda.SemanticModel is { } model)
-                    {
-                        return CatchAll.IsBodyWrapped(block, model, types);
-                    }
-
-                    // () => WorkAsync(...) / async () => await WorkAsync(...): the work itself may catch everything.
-                    return SingleCall(lambda.Body) is { } inner && IsWrappedSourceMethod(inner.TargetMethod, call, types, requireAsync: true);
-                }
-
-                return value is IDelegateCreationOperation { Target: IMethodReferenceOperation reference }
-                    && IsWrappedSourceMethod(reference.Method, call, types, requireAsync: false);
-            }
-
-            return false;
+            return Work(call) is { } work && IsHarmlessWork(work, summaries, types);
         }
 
-        if (method.IsAsync && IsWrappedSourceMethod(method, call, types, requireAsync: true))
+        if (summaries.Get(method).DropsHarmlessly)
         {
             return true;
         }
@@ -111,7 +97,117 @@ public static class DroppedTasks
             }
         }
 
-        return IsSourceObserverHelper(method);
+        return false;
+    }
+
+    /// <summary>The delegate a <c>Task.Run</c>/<c>StartNew</c> runs: a lambda, or a method group's method reference.</summary>
+    private static IOperation? Work(IInvocationOperation call)
+    {
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
+            {
+                continue;
+            }
+
+            var value = OperationWalk.Strip(argument.Value, Wrappers.Conversions);
+            return DeferredCode.GetFunction(value) is IAnonymousFunctionOperation lambda
+                ? lambda
+                : (value as IDelegateCreationOperation)?.Target;
+        }
+
+        return null;
+    }
+
+    private static bool IsHarmlessWork(IOperation work, CalleeSummaries summaries, WellKnownTypes types)
+    {
+        if (work is IMethodReferenceOperation reference)
+        {
+            var summary = summaries.Get(reference.Method);
+            return summary.DropsHarmlessly || summary.CannotThrow;
+        }
+
+        if (work is not IAnonymousFunctionOperation lambda)
+        {
+            return false;
+        }
+
+        if (FailureFreeCode.ContainsFailures(lambda.Body, types) || FailureFreeCode.IsCompletionOnlyWork(lambda.Body, types))
+        {
+            return true;
+        }
+
+        // () => WorkAsync(...) / async () => await WorkAsync(...): the work itself may catch everything.
+        if (SingleCall(lambda.Body) is not { } inner)
+        {
+            return false;
+        }
+
+        // The lambda evaluates the receiver and arguments inside the task: they must not throw either.
+        var innerSummary = summaries.Get(inner.TargetMethod);
+        return (innerSummary.DropsHarmlessly || innerSummary.CannotThrow) && OperandsCannotThrow(inner, types);
+    }
+
+    private static bool OperandsCannotThrow(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (call.Instance is { } instance && !FailureFreeCode.CannotThrow(instance, types))
+        {
+            return false;
+        }
+
+        foreach (var argument in call.Arguments)
+        {
+            if (!FailureFreeCode.CannotThrow(argument.Value, types))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <c>t.ContinueWith(h, [token,] OnlyOnFaulted | OnlyOnCanceled | NotOnRanToCompletion [, scheduler])</c> whose handler
+    /// cannot throw (it only completes a completion source, or its body contains its failures): the continuation is itself
+    /// the error handler, and when the antecedent succeeds it ends canceled, which loses nothing.
+    /// </summary>
+    private static bool IsErrorHandlerContinuation(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (call.TargetMethod.Name != "ContinueWith" || !types.IsTask(call.TargetMethod.ContainingType))
+        {
+            return false;
+        }
+
+        var onlyOnFailure = false;
+        IOperation? handler = null;
+        foreach (var argument in call.Arguments)
+        {
+            // TaskContinuationOptions.NotOnRanToCompletion = 0x10000 (part of OnlyOnFaulted and OnlyOnCanceled).
+            if (types.Is(argument.Parameter?.Type, WellKnownTypeNames.TaskContinuationOptions)
+                && argument.Value.ConstantValue is { HasValue: true, Value: int options }
+                && (options & 0x10000) != 0)
+            {
+                onlyOnFailure = true;
+            }
+            else if (argument.Parameter?.Type.TypeKind == TypeKind.Delegate && handler is null)
+            {
+                var value = OperationWalk.Strip(argument.Value, Wrappers.Conversions);
+                handler = DeferredCode.GetFunction(value) as IAnonymousFunctionOperation ?? (IOperation?)(value as IDelegateCreationOperation)?.Target;
+            }
+        }
+
+        if (!onlyOnFailure || handler is null)
+        {
+            return false;
+        }
+
+        var summaries = CalleeSummaries.For(call.SemanticModel?.Compilation ?? types.Compilation);
+        return handler switch
+        {
+            IAnonymousFunctionOperation lambda => FailureFreeCode.CannotThrow(lambda.Body, types) || FailureFreeCode.ContainsFailures(lambda.Body, types),
+            IMethodReferenceOperation reference => summaries.Get(reference.Method) is { } s && (s.CannotThrow || s.ObservesOwnFailures),
+            _ => false,
+        };
     }
 
     /// <summary>The one call a lambda body consists of: <c>M()</c>, <c>await M()</c>, <c>return M();</c>.</summary>
@@ -139,73 +235,7 @@ public static class DroppedTasks
             value = value is IAwaitOperation awaited ? awaited.Operation : ((IConversionOperation)value).Operand;
         }
 
+        value = value is null ? null : OperationWalk.StripConfigureAwait(value);
         return value as IInvocationOperation;
-    }
-
-    /// <summary>
-    /// A helper of this compilation that takes a task and attaches a failure handler to it
-    /// (<c>static Task ObserveErrors(this Task t) { t.ContinueWith(..., OnlyOnFaulted); return t; }</c>): its body
-    /// calls ContinueWith and mentions OnlyOnFaulted or Exception. Read from syntax: the body is in another method.
-    /// </summary>
-    private static bool IsSourceObserverHelper(IMethodSymbol method)
-    {
-        method = (method.ReducedFrom ?? method).OriginalDefinition;
-        if (method.Parameters.Length == 0 || method.DeclaringSyntaxReferences.Length != 1 || !method.Parameters[0].Type.Name.StartsWith("Task", System.StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var body = method.DeclaringSyntaxReferences[0].GetSyntax() switch
-        {
-            MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
-            _ => null,
-        };
-        if (body is null)
-        {
-            return false;
-        }
-
-        var continues = false;
-        var handlesFailure = false;
-        foreach (var name in body.DescendantNodes().OfType<SimpleNameSyntax>())
-        {
-            switch (name.Identifier.ValueText)
-            {
-                case "ContinueWith":
-                    continues = true;
-                    break;
-                case "OnlyOnFaulted":
-                case "Exception":
-                    handlesFailure = true;
-                    break;
-            }
-        }
-
-        return continues && handlesFailure;
-    }
-
-    private static bool IsWrappedSourceMethod(IMethodSymbol method, IOperation site, WellKnownTypes types, bool requireAsync)
-    {
-        method = method.OriginalDefinition;
-        if (requireAsync && !method.IsAsync || method.DeclaringSyntaxReferences.Length != 1)
-        {
-            return false;
-        }
-
-        var reference = method.DeclaringSyntaxReferences[0];
-        var body = reference.GetSyntax() switch
-        {
-            MethodDeclarationSyntax m => m.Body,
-            LocalFunctionStatementSyntax l => l.Body,
-            _ => null,
-        };
-        if (body is null)
-        {
-            return false;
-        }
-
-        return reference.SyntaxTree == site.Syntax.SyntaxTree && site.SemanticModel is { } model
-            ? CatchAll.IsBodyWrapped(body, model, types)
-            : CatchAll.IsBodyWrappedSyntactically(body);
     }
 }

@@ -168,7 +168,7 @@ public static class TokenInScope
                 return TokenInScopeResult.None;
             }
 
-            var found = FromParameters(function, tokenType, httpContextType, crossedFunction);
+            var found = FromParameters(function, tokenType, httpContextType, crossedFunction, current);
             if (found.HasToken)
             {
                 return found;
@@ -191,7 +191,7 @@ public static class TokenInScope
         var member = containingSymbol as IMethodSymbol;
         if (member is not null)
         {
-            var found = FromParameters(member, tokenType, httpContextType, crossedFunction);
+            var found = FromParameters(member, tokenType, httpContextType, crossedFunction, OperationWalk.Root(operation));
             if (found.HasToken)
             {
                 return found;
@@ -248,7 +248,7 @@ public static class TokenInScope
     public static bool IsToken(ITypeSymbol? type, WellKnownTypes types) =>
         type is not null && types.CancellationToken is not null && SymbolEqualityComparer.Default.Equals(type, types.CancellationToken);
 
-    private static TokenInScopeResult FromParameters(IMethodSymbol function, INamedTypeSymbol tokenType, INamedTypeSymbol? httpContextType, bool crossedFunction)
+    private static TokenInScopeResult FromParameters(IMethodSymbol function, INamedTypeSymbol tokenType, INamedTypeSymbol? httpContextType, bool crossedFunction, IOperation? body)
     {
         ImmutableArray<TokenCandidate>.Builder? tokens = null;
         ImmutableArray<TokenCandidate>.Builder? contexts = null;
@@ -262,6 +262,12 @@ public static class TokenInScope
 
             if (SymbolEqualityComparer.Default.Equals(parameter.Type, tokenType))
             {
+                // SetCancelToken(CancellationToken token) { _parent = token; }: the token is the value the method stores.
+                if (TokenExclusions.IsStoredToken(parameter, body))
+                {
+                    continue;
+                }
+
                 (tokens ??= ImmutableArray.CreateBuilder<TokenCandidate>()).Add(new TokenCandidate(origin, parameter, EscapedName(parameter.Name)));
             }
             else if (httpContextType is not null && WellKnownTypes.InheritsFrom(parameter.Type, httpContextType))
@@ -320,6 +326,27 @@ public static class TokenInScope
         }
 
         ImmutableArray<TokenCandidate>.Builder? found = null;
+        var result = FromLocalSourceDeclarations(operation, model, sourceType, ref found);
+        if (!result.HasToken)
+        {
+            return result;
+        }
+
+        // cts.Cancel(); ... Wait(cts.Token): the token of a source this code already cancelled ends the wait at once.
+        var live = ImmutableArray.CreateBuilder<TokenCandidate>();
+        foreach (var candidate in result.Candidates)
+        {
+            if (candidate.Symbol is not ILocalSymbol local || !TokenExclusions.IsCancelledBefore(local, operation))
+            {
+                live.Add(candidate);
+            }
+        }
+
+        return live.Count == 0 ? TokenInScopeResult.None : new TokenInScopeResult(live.ToImmutable());
+    }
+
+    private static TokenInScopeResult FromLocalSourceDeclarations(IOperation operation, SemanticModel model, INamedTypeSymbol sourceType, ref ImmutableArray<TokenCandidate>.Builder? found)
+    {
         SyntaxNode? child = operation.Syntax;
         for (var node = child.Parent; node is not null; child = node, node = node.Parent)
         {

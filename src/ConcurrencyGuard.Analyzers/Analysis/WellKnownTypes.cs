@@ -214,6 +214,7 @@ public static class WellKnownTypeNames
     public const string TaskCompletionSource = "System.Threading.Tasks.TaskCompletionSource";
     public const string TaskCompletionSourceOfT = "System.Threading.Tasks.TaskCompletionSource`1";
     public const string TaskContinuationOptions = "System.Threading.Tasks.TaskContinuationOptions";
+    public const string OperationCanceledException = "System.OperationCanceledException";
     public const string TaskCreationOptions = "System.Threading.Tasks.TaskCreationOptions";
     public const string TaskFactoryOfT = "System.Threading.Tasks.TaskFactory`1";
     public const string TaskScheduler = "System.Threading.Tasks.TaskScheduler";

@@ -18,7 +18,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.NoneTokenPassed,
         title: "CancellationToken.None / default passed while a token is in scope",
         messageFormat: "'{0}' is passed to '{1}' while {2} is in scope: when the caller cancels, this call keeps running",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "Passing CancellationToken.None or default where a real token is available silently opts the call out of cancellation. Pass the token in scope; if the call must run to the end, store the intent in a named local (var noCancellation = CancellationToken.None) or suppress the diagnostic.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -51,7 +51,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
         }
 
         var target = argument.Parent is IInvocationOperation invocation ? invocation.TargetMethod : ((IObjectCreationOperation)argument.Parent).Constructor;
-        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument) || ExplainingComments.HasExplainingComment(argument))
+        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument))
         {
             return;
         }

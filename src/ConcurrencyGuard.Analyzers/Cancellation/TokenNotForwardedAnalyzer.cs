@@ -10,7 +10,8 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// CG2001: a token is in scope (see <see cref="TokenInScope"/>) but a call that accepts one does not get
 /// it: an overload with one more <c>CancellationToken</c>, an optional token left at its default, or an
 /// <c>await foreach</c> without <c>WithCancellation</c>. Silent in <c>catch</c>/<c>finally</c> blocks,
-/// where the token may already be cancelled and the cleanup must run.
+/// where the token may already be cancelled and the cleanup must run, and where <see cref="TokenExclusions"/> says the
+/// token must not be passed (recursion into the enclosing method, zero timeouts, bookkeeping that must run).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
@@ -19,7 +20,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.TokenNotForwarded,
         title: "CancellationToken in scope is not forwarded",
         messageFormat: "{0}, but {1} is not passed: when the caller cancels, this work keeps running",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "A CancellationToken that exists but does not reach the work cancels nothing: a cancelled request keeps its query, HTTP call or loop running and holds its connection and thread. Pass the token in scope (a parameter, HttpContext.RequestAborted, a local source's Token).");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -46,7 +47,10 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         var invocation = (IInvocationOperation)context.Operation;
         if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
             || CleanupCode.IsInCleanupCode(invocation)
-            || ExplainingComments.HasExplainingComment(invocation))
+            || (missing.Kind == MissingTokenKind.Overload && TokenExclusions.IsEnclosingFunction(missing.Target, invocation, context.ContainingSymbol))
+            || TokenExclusions.IsZeroTimeoutCall(invocation, types)
+            || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types)
+            || TokenExclusions.ReadsBufferedContent(invocation, types))
         {
             return;
         }
@@ -72,8 +76,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
         if (context.Operation is not IForEachLoopOperation { IsAsynchronous: true } loop
             || loop.Syntax is not CommonForEachStatementSyntax syntax
             || !TokenForwarding.IsEnumeratedWithoutToken(loop, types)
-            || CleanupCode.IsInCleanupCode(loop)
-            || ExplainingComments.HasExplainingComment(loop))
+            || CleanupCode.IsInCleanupCode(loop))
         {
             return;
         }

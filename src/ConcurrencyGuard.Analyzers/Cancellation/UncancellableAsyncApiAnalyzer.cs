@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -53,11 +54,15 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var awaited = FirstAwaitedCallAcceptingToken(context.Operation, types);
-        if (awaited is null)
+        var awaitedCalls = AwaitedCallsAcceptingToken(context.Operation, types);
+        if (awaitedCalls.Count == 0
+            || HasTokenOverload(method, types)
+            || OnlyPollsOrLocks(method, awaitedCalls, types))
         {
             return;
         }
+
+        var awaited = awaitedCalls[0].Name;
 
         var properties = ImmutableDictionary<string, string?>.Empty;
         if (method.IsAsync && IsAsyncEnumerable(method.ReturnType, types))
@@ -162,12 +167,31 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
 
         for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
         {
-            foreach (var member in t.GetMembers())
+            if (HasTokenProperty(t, types))
             {
-                if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } property && TokenInScope.IsToken(property.Type, types))
-                {
-                    return true;
-                }
+                return true;
+            }
+        }
+
+        // Interfaces inherit members from their base interfaces, not a base type (a message context's CancellationToken).
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (HasTokenProperty(@interface, types))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasTokenProperty(ITypeSymbol type, WellKnownTypes types)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } property && TokenInScope.IsToken(property.Type, types))
+            {
+                return true;
             }
         }
 
@@ -190,9 +214,13 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    /// <summary>The name of the first awaited call (or enumerated sequence) in the body that could take a token.</summary>
-    private static string? FirstAwaitedCallAcceptingToken(IOperation body, WellKnownTypes types)
+    /// <summary>
+    /// The awaited calls (and enumerated sequences) of the body that could take a token, in source order: the name to
+    /// report, and the call when it is one.
+    /// </summary>
+    private static System.Collections.Generic.List<(string Name, IInvocationOperation? Call)> AwaitedCallsAcceptingToken(IOperation body, WellKnownTypes types)
     {
+        var found = new System.Collections.Generic.List<(string Name, IInvocationOperation? Call, int Position)>();
         var stack = new System.Collections.Generic.Stack<IOperation>();
         stack.Push(body);
         while (stack.Count > 0)
@@ -203,11 +231,14 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
                 case IAnonymousFunctionOperation or ILocalFunctionOperation:
                     continue;
                 case IAwaitOperation await when Awaited(await.Operation) is { } call && AcceptsToken(call, types):
-                    return call.TargetMethod.Name;
+                    found.Add((call.TargetMethod.Name, call, current.Syntax.SpanStart));
+                    break;
                 case IForEachLoopOperation { IsAsynchronous: true } loop when TokenForwarding.IsEnumeratedWithoutToken(loop, types):
-                    return loop.Collection.Syntax.ToString();
+                    found.Add((loop.Collection.Syntax.ToString(), null, current.Syntax.SpanStart));
+                    break;
                 case IForEachLoopOperation { IsAsynchronous: true } loop when Awaited(loop.Collection) is { } source && AcceptsToken(source, types):
-                    return source.TargetMethod.Name;
+                    found.Add((source.TargetMethod.Name, source, current.Syntax.SpanStart));
+                    break;
             }
 
             foreach (var child in current.ChildOperations)
@@ -216,7 +247,105 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        return null;
+        found.Sort((a, b) => a.Position.CompareTo(b.Position));
+        return found.ConvertAll(f => (f.Name, f.Call));
+    }
+
+    /// <summary>
+    /// Callers already have a way in: the type declares a method of the same name whose parameters start with this
+    /// method's (its <c>TimeSpan</c> parameters aside) and which takes a <c>CancellationToken</c>
+    /// (<c>ToListAsync(source)</c> beside <c>ToListAsync(source, ct)</c>; <c>WaitAsync(x, TimeSpan)</c> beside <c>WaitAsync(x, ct)</c>).
+    /// </summary>
+    private static bool HasTokenOverload(IMethodSymbol method, WellKnownTypes types)
+    {
+        var mine = Signature(method, types, dropTokens: false);
+        foreach (var member in method.ContainingType.GetMembers(method.Name))
+        {
+            if (member is not IMethodSymbol other || SymbolEqualityComparer.Default.Equals(other, method) || !IsExternallyVisible(other))
+            {
+                continue;
+            }
+
+            var takesToken = false;
+            foreach (var parameter in other.Parameters)
+            {
+                takesToken |= TokenInScope.IsToken(parameter.Type, types);
+            }
+
+            var theirs = Signature(other, types, dropTokens: true);
+            if (takesToken && theirs.Count >= mine.Count && theirs.GetRange(0, mine.Count).SequenceEqual(mine))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static System.Collections.Generic.List<string> Signature(IMethodSymbol method, WellKnownTypes types, bool dropTokens)
+    {
+        var timeSpan = types.Get(WellKnownTypeNames.TimeSpan);
+        var list = new System.Collections.Generic.List<string>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (SymbolEqualityComparer.Default.Equals(parameter.Type, timeSpan) || (dropTokens && TokenInScope.IsToken(parameter.Type, types)))
+            {
+                continue;
+            }
+
+            // Method type parameters compare by position, so M<T>(T) matches M<T>(T, CancellationToken).
+            list.Add(parameter.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } tp ? "!!" + tp.Ordinal : parameter.Type.ToDisplayString());
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// The caller's wait is bounded another way: the method takes a <c>TimeSpan</c> and polls (awaits <c>Task.Delay</c>
+    /// inside a loop), so it gives up after the timeout its caller chose; or every awaited call that could take a token
+    /// is a local lock's <c>SemaphoreSlim.WaitAsync</c> (a token would only cancel queueing for a gate whose holders do
+    /// bounded work).
+    /// </summary>
+    private static bool OnlyPollsOrLocks(IMethodSymbol method, System.Collections.Generic.List<(string Name, IInvocationOperation? Call)> calls, WellKnownTypes types)
+    {
+        var timeSpan = types.Get(WellKnownTypeNames.TimeSpan);
+        var boundedByTimeout = false;
+        foreach (var parameter in method.Parameters)
+        {
+            // TimeSpan or TimeSpan? (a default that falls back to the type's own timeout).
+            var type = parameter.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : parameter.Type;
+            boundedByTimeout |= SymbolEqualityComparer.Default.Equals(type, timeSpan);
+        }
+
+        var onlyLocks = true;
+        foreach (var (_, call) in calls)
+        {
+            var target = call?.TargetMethod;
+            if (boundedByTimeout && target is { Name: "Delay", IsStatic: true } && SymbolEqualityComparer.Default.Equals(target.ContainingType, types.Task) && IsInLoop(call!))
+            {
+                return true;
+            }
+
+            onlyLocks &= target is { Name: "WaitAsync" } && types.Is(target.ContainingType, WellKnownTypeNames.SemaphoreSlim);
+        }
+
+        return onlyLocks;
+    }
+
+    private static bool IsInLoop(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ILoopOperation:
+                    return true;
+                case IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation:
+                    return false;
+            }
+        }
+
+        return false;
     }
 
     private static IInvocationOperation? Awaited(IOperation operation)

@@ -3,6 +3,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using System.Linq;
 
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
@@ -72,7 +74,8 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
         var mustStayVoid = symbol.IsOverride
             || symbol.ExplicitInterfaceImplementations.Length > 0
             || ImplementsInterfaceMember(symbol)
-            || EventHandlers.HasEventHandlerShape(symbol, types);
+            || EventHandlers.HasEventHandlerShape(symbol, types)
+            || IsVoidCallbackInFile(symbol, context.Node, context.SemanticModel, types, context.CancellationToken);
 
         if (mustStayVoid)
         {
@@ -87,6 +90,67 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CanReturnTaskProperty, "true");
         context.ReportDiagnostic(Diagnostic.Create(Rule, identifier.GetLocation(), properties, symbol.Name, ReturnTaskReason));
+    }
+
+    /// <summary>
+    /// The method is passed as a method group to a void-returning delegate in its own file (<c>new Timer(OnTick, ...)</c>,
+    /// <c>ThreadPool.QueueUserWorkItem(Work)</c>): the callback's signature requires void, like an override's.
+    /// </summary>
+    private static bool IsVoidCallbackInFile(IMethodSymbol method, SyntaxNode declaration, SemanticModel model, WellKnownTypes types, System.Threading.CancellationToken cancellationToken)
+    {
+        if (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.LocalFunction)
+        {
+            return false;
+        }
+
+        var scope = method.MethodKind == MethodKind.LocalFunction
+            ? declaration.Parent
+            : declaration.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        if (scope is null)
+        {
+            return false;
+        }
+
+        foreach (var name in scope.DescendantNodes().OfType<SimpleNameSyntax>())
+        {
+            if (name.Identifier.ValueText != method.Name || name.Parent is InvocationExpressionSyntax)
+            {
+                continue;
+            }
+
+            var reference = model.GetOperation(name, cancellationToken);
+            if (reference is IMethodReferenceOperation { Parent: IDelegateCreationOperation { Type: INamedTypeSymbol { DelegateInvokeMethod.ReturnsVoid: true } } creation } methodReference
+                && SymbolEqualityComparer.Default.Equals(methodReference.Method.OriginalDefinition, method.OriginalDefinition)
+                && !HasTaskReturningOverload(creation, types))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>Task.Run(Work)</c>: the receiving method also has an overload taking a Task-returning delegate there, so void is not required.</summary>
+    private static bool HasTaskReturningOverload(IOperation creation, WellKnownTypes types)
+    {
+        var parent = OperationWalk.ParentSkipping(creation, Wrappers.Conversions);
+        if (parent is not IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation })
+        {
+            return false;
+        }
+
+        foreach (var member in invocation.TargetMethod.ContainingType.GetMembers(invocation.TargetMethod.Name))
+        {
+            if (member is IMethodSymbol overload
+                && overload.Parameters.Length > parameter.Ordinal
+                && overload.Parameters[parameter.Ordinal].Type is INamedTypeSymbol { DelegateInvokeMethod: { ReturnsVoid: false } invoke }
+                && types.IsTaskLike(invoke.ReturnType))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool ImplementsInterfaceMember(IMethodSymbol method)

@@ -58,7 +58,7 @@ public sealed class DroppedTaskAnalyzer : DiagnosticAnalyzer
         }
 
         var configured = context.Options.GetListOption(statement.Syntax.SyntaxTree, OptionKeys.FireAndForgetMethods);
-        if (DroppedTasks.IsExempt(invocation.TargetMethod, types, configured))
+        if (DroppedTasks.IsExempt(invocation.TargetMethod, types, configured) || DroppedTasks.ObservesOwnFailures(invocation, types))
         {
             return;
         }

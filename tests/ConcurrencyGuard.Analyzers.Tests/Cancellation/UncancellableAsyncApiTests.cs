@@ -166,6 +166,93 @@ public class UncancellableAsyncApiTests
         }
         """);
 
+    // Issue #16, pattern 6: callers already have a way in (a token overload beside), or the only cancellable
+    // awaits are a timeout-bounded poll delay or a local lock.
+    [Fact]
+    public Task Does_not_flag_when_callers_have_a_way_in_or_only_polls_and_locks_could_take_a_token() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public interface IPipeContext { CancellationToken CancellationToken { get; } }
+        public interface IConsumeContext : IPipeContext { }
+        public static class AsyncEnumerableExtensions
+        {
+            public static Task<List<T>> ToListAsync<T>(this IAsyncEnumerable<T> source) => ToListAsync(source, CancellationToken.None);
+            public static async Task<List<T>> ToListAsync<T>(this IAsyncEnumerable<T> source, CancellationToken cancellationToken)
+            {
+                var list = new List<T>();
+                await foreach (var item in source.WithCancellation(cancellationToken)) list.Add(item);
+                return list;
+            }
+        }
+        public class Waiter
+        {
+            public async Task<bool> WaitAsync(Task work, TimeSpan timeout) { await Task.Delay(timeout); return work.IsCompleted; }
+            public async Task<bool> WaitAsync(Task work, CancellationToken cancellationToken) { await Task.Delay(1, cancellationToken); return work.IsCompleted; }
+        }
+        public class Harness
+        {
+            readonly SemaphoreSlim _state = new(1, 1);
+            public async Task<bool> ExistsAsync(Func<bool> probe, TimeSpan timeout)
+            {
+                var giveUp = DateTime.UtcNow + timeout;
+                while (DateTime.UtcNow < giveUp)
+                {
+                    if (probe()) return true;
+                    await Task.Delay(10);
+                }
+                return false;
+            }
+
+            public async Task<bool> ContainsAsync(Func<Task<bool>> load, HttpClient http, TimeSpan? timeout = null)
+            {
+                var giveUp = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+                while (DateTime.UtcNow < giveUp)
+                {
+                    if (await load() && await http.GetStringAsync("https://x") != "") return true;
+                    await Task.Delay(10);
+                }
+                return false;
+            }
+
+            public async Task LoginAsync(string user)
+            {
+                await _state.WaitAsync().ConfigureAwait(false);
+                try { Console.WriteLine(user); }
+                finally { _state.Release(); }
+            }
+
+            public async Task HandleAsync(IConsumeContext context) => await Task.Delay(1);
+        }
+        """);
+
+    // Real findings that must stay (issue #16): a public helper that drains paged results, and a request/response API
+    // that waits for a reply, with no token parameter.
+    [Fact]
+    public Task Flags_draining_helpers_and_request_response_waits_without_a_token() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public static class PagedExtensions
+        {
+            public static async Task<IEnumerable<T>> {|CG2005:FlattenAsync|}<T>(this IAsyncEnumerable<IReadOnlyCollection<T>> source)
+            {
+                var all = new List<T>();
+                await foreach (var page in source) all.AddRange(page);
+                return all;
+            }
+        }
+        public class RequestClient
+        {
+            readonly TaskCompletionSource<string> _reply = new();
+            public async Task<string> {|CG2005:GetResponseAsync|}(string request, TimeSpan timeout)
+            {
+                Console.WriteLine(request);
+                return await _reply.Task.WaitAsync(timeout);
+            }
+
+            public async Task<string> {|CG2005:GetWithRetryAsync|}(HttpClient http, TimeSpan pause)
+            {
+                await Task.Delay(pause);
+                return await http.GetStringAsync("https://x");
+            }
+        }
+        """);
+
     [Fact]
     public Task Does_not_crash_on_broken_code() => VerifyCG2005.AnalyzerAsync(Usings + """
         public class Store

@@ -271,7 +271,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
 
             public class OrderService
             {
-                private Task SaveAsync() => Task.CompletedTask;
+                private Task SaveAsync() => Task.Delay(1);
 
                 public void Place() => SaveAsync();
 

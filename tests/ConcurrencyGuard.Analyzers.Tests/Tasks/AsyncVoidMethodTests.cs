@@ -98,6 +98,45 @@ public class AsyncVoidMethodTests
         }
         """);
 
+    // Issue #16 (CG1003): a method passed as a void callback (a Timer's TimerCallback) must stay void, like an override:
+    // flagged only when an exception can escape its body.
+    [Fact]
+    public Task Void_callbacks_follow_the_catch_all_rule() => VerifyCG1003.AnalyzerAsync(Usings + """
+        using System.Threading;
+        class Heartbeat
+        {
+            Timer? _read;
+            Timer? _write;
+            Task? _loop;
+
+            void Start()
+            {
+                _read = new Timer(OnRead, null, 100, Timeout.Infinite);
+                _write = new Timer(OnWrite, null, 100, Timeout.Infinite);
+                _loop = Task.Run(ReconnectLoop);
+            }
+
+            async void OnRead(object? state)
+            {
+                try { await Task.Delay(1); }
+                catch { }
+            }
+
+            async void {|CG1003:OnWrite|}(object? state)
+            {
+                Console.WriteLine("tick");
+                try { await Task.Delay(1); }
+                catch (Exception) { }
+            }
+
+            async void {|CG1003:ReconnectLoop|}()
+            {
+                try { await Task.Delay(1); }
+                catch (Exception) { }
+            }
+        }
+        """);
+
     [Fact]
     public Task Fix_returns_task() => VerifyCG1003.FixAsync(Usings + """
         class C

@@ -6,15 +6,17 @@ namespace ConcurrencyGuard.Analyzers.Tests.Tasks;
 
 public class DiscardedTaskTests
 {
+    // Callee stubs return Task.Delay(1), not Task.CompletedTask: a same-compilation callee that returns a completed
+    // task on every path cannot fault, so dropping it is not flagged (CalleeSummaries).
     private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
 
     [Fact]
     public Task Flags_discarded_calls_in_methods_lambdas_and_local_functions() => VerifyCG1002.AnalyzerAsync(Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
-            ValueTask<int> CountAsync() => new(1);
+            Task SaveAsync() => Task.Delay(1);
+            ValueTask<int> CountAsync() => new(Task.Run(() => 1));
             async Task HandleAsync(Client? client, Task t)
             {
                 {|CG1002:_ = SaveAsync()|};
@@ -37,7 +39,7 @@ public class DiscardedTaskTests
         static class Ext { public static Task LogOnFailure(this Task t) => t; }
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Log(Exception? e) { }
             void Handle()
             {
@@ -113,7 +115,7 @@ public class DiscardedTaskTests
         }
         class C
         {
-            Task KeyDeleteAsync(string key, CommandFlags flags = CommandFlags.None) => Task.CompletedTask;
+            Task KeyDeleteAsync(string key, CommandFlags flags = CommandFlags.None) => Task.Delay(1);
             async Task ForwardAsync(int n)
             {
                 try { await Task.Delay(n); }
@@ -150,7 +152,7 @@ public class DiscardedTaskTests
         {
             Task _pending = Task.CompletedTask;
             int Count() => 1;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task HandleAsync()
             {
                 _ = Task.FromResult(1);
@@ -170,8 +172,8 @@ public class DiscardedTaskTests
         using Microsoft.Extensions.Logging;
         class C(ILogger<C> logger)
         {
-            Task SaveAsync() => Task.CompletedTask;
-            ValueTask FlushAsync() => default;
+            Task SaveAsync() => Task.Delay(1);
+            ValueTask FlushAsync() => new(Task.Delay(1));
             void Handle()
             {
                 // fire and forget
@@ -183,8 +185,8 @@ public class DiscardedTaskTests
         using Microsoft.Extensions.Logging;
         class C(ILogger<C> logger)
         {
-            Task SaveAsync() => Task.CompletedTask;
-            ValueTask FlushAsync() => default;
+            Task SaveAsync() => Task.Delay(1);
+            ValueTask FlushAsync() => new(Task.Delay(1));
             void Handle()
             {
                 // fire and forget
@@ -200,7 +202,7 @@ public class DiscardedTaskTests
         {
             private readonly Microsoft.Extensions.Logging.ILogger _log;
             C(Microsoft.Extensions.Logging.ILogger log) => _log = log;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(int t)
             {
                 {|CG1002:_ = SaveAsync()|};
@@ -216,7 +218,7 @@ public class DiscardedTaskTests
         {
             private readonly Microsoft.Extensions.Logging.ILogger _log;
             C(Microsoft.Extensions.Logging.ILogger log) => _log = log;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(int t)
             {
                 _ = SaveAsync().ContinueWith(task => _log.LogError(task.Exception, "SaveAsync failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -228,7 +230,7 @@ public class DiscardedTaskTests
     public Task Fix_falls_back_to_trace_without_a_logger() => VerifyCG1002.FixAsync(Usings + """
         static class C
         {
-            static Task SaveAsync() => Task.CompletedTask;
+            static Task SaveAsync() => Task.Delay(1);
             static void Handle()
             {
                 {|CG1002:_ = SaveAsync()|};
@@ -237,7 +239,7 @@ public class DiscardedTaskTests
         """, Usings + """
         static class C
         {
-            static Task SaveAsync() => Task.CompletedTask;
+            static Task SaveAsync() => Task.Delay(1);
             static void Handle()
             {
                 _ = SaveAsync().ContinueWith(t => System.Diagnostics.Trace.TraceError("SaveAsync failed: {0}", t.Exception), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -249,8 +251,8 @@ public class DiscardedTaskTests
     public Task Fix_tracks_with_forget_when_the_runtime_guard_is_referenced() => VerifyCG1002.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
-            ValueTask FlushAsync() => default;
+            Task SaveAsync() => Task.Delay(1);
+            ValueTask FlushAsync() => new(Task.Delay(1));
             void Handle()
             {
                 {|CG1002:_ = SaveAsync()|};
@@ -265,8 +267,8 @@ public class DiscardedTaskTests
 
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
-            ValueTask FlushAsync() => default;
+            Task SaveAsync() => Task.Delay(1);
+            ValueTask FlushAsync() => new(Task.Delay(1));
             void Handle()
             {
                 SaveAsync().Forget();
@@ -279,7 +281,7 @@ public class DiscardedTaskTests
     public Task No_fix_for_configured_awaitables_and_no_forget_without_the_runtime() => VerifyCG1002.NoFixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CG1002:_ = SaveAsync().ConfigureAwait(false)|};
@@ -287,6 +289,80 @@ public class DiscardedTaskTests
             }
         }
         """, equivalenceKey: "Forget");
+
+    // Issue #16, patterns 1 and 3: the discarded task observes its own failures or cannot fault.
+    [Fact]
+    public Task Does_not_flag_discarded_tasks_that_cannot_fault_or_catch_everything() => VerifyCG1002.AnalyzerAsync(Usings + """
+        static class Completion
+        {
+            public static Task<bool> TrySetResultAsync<T>(this TaskCompletionSource<T> source, T result) => Task.Run(() => source.TrySetResult(result));
+        }
+        class Notifier
+        {
+            readonly CancellationTokenSource _stop = new();
+            readonly TaskCompletionSource<bool> _ready = new();
+            readonly System.Threading.Timer _timer = new(_ => { });
+
+            Task RestartTimer() { _timer.Change(1000, Timeout.Infinite); return Task.CompletedTask; }
+
+            async Task RunAsync()
+            {
+                try
+                {
+                    var token = _stop.Token;
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        try { await Task.Run(() => Console.WriteLine()); }
+                        catch { }
+                        await Task.Delay(9500, token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            Task CompleteAsync() => _ready.TrySetResultAsync(true);
+
+            void Start()
+            {
+                _ = RunAsync();
+                _ = RestartTimer();
+                _ = CompleteAsync();
+                _ = _ready.TrySetResultAsync(false);
+            }
+        }
+        """);
+
+    // Real findings that must stay (issue #16): a user callback run in the background, and a try/catch around a
+    // discarded call, which only sees what is thrown before the call's first await.
+    [Fact]
+    public Task Flags_background_user_callback_and_try_catch_around_discarded_call() => VerifyCG1002.AnalyzerAsync(Usings + """
+        class Client
+        {
+            public Func<int, Task>? Callback { get; set; }
+
+            async Task DownloadAsync(Task pending) { await pending; Console.WriteLine(); }
+
+            void OnLimited(int info)
+            {
+                if (Callback != null)
+                {
+                    {|CG1002:_ = Task.Run(async () => { await Callback(info); })|};
+                }
+            }
+
+            void OnReady(Task pending)
+            {
+                try
+                {
+                    {|CG1002:_ = DownloadAsync(pending)|};
+                }
+                catch (Exception ex)
+                {
+                    Console.WriteLine(ex);
+                }
+            }
+        }
+        """);
 
     [Fact]
     public Task Broken_code_does_not_crash() => VerifyCG1002.AnalyzerAsync(Usings + """

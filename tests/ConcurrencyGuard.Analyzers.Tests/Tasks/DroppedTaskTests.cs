@@ -9,13 +9,15 @@ namespace ConcurrencyGuard.Analyzers.Tests.Tasks;
 
 public class DroppedTaskTests
 {
+    // Callee stubs return Task.Delay(1), not Task.CompletedTask: a same-compilation callee that returns a completed
+    // task on every path cannot fault, so dropping it is not flagged (CalleeSummaries).
     private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\n";
 
     [Fact]
     public Task Flags_call_dropped_in_sync_method() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CG1001:SaveAsync()|};
@@ -27,7 +29,7 @@ public class DroppedTaskTests
     public Task Flags_task_run_continue_with_and_configure_await_chains() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 {|CG1001:Task.Run(() => Console.WriteLine())|};
@@ -42,9 +44,9 @@ public class DroppedTaskTests
     public Task Flags_value_task_and_generic_task() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            ValueTask FlushAsync() => default;
-            ValueTask<int> CountAsync() => new(1);
-            Task<string> ReadAsync() => Task.FromResult("");
+            ValueTask FlushAsync() => new(Task.Delay(1));
+            ValueTask<int> CountAsync() => new(Task.Run(() => 1));
+            Task<string> ReadAsync() => Task.Run(() => "");
             void Handle()
             {
                 {|CG1001:FlushAsync()|};
@@ -58,7 +60,7 @@ public class DroppedTaskTests
     public Task Flags_in_sync_lambda_and_local_function() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 Action a = () => {|CG1001:SaveAsync()|};
@@ -72,7 +74,7 @@ public class DroppedTaskTests
 
     [Fact]
     public Task Flags_conditional_access_call_even_in_async_method_where_cs4014_is_silent() => VerifyCG1001.AnalyzerAsync(Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -102,7 +104,7 @@ public class DroppedTaskTests
         test.TestState.Sources.Add(Usings + """
             class C
             {
-                Task SaveAsync() => Task.CompletedTask;
+                Task SaveAsync() => Task.Delay(1);
                 async Task HandleAsync()
                 {
                     {|CS4014:SaveAsync()|};
@@ -123,7 +125,7 @@ public class DroppedTaskTests
         {
             readonly List<Task> _pending = new();
             Task _last = Task.CompletedTask;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task<Task> HandleAsync()
             {
                 await SaveAsync();
@@ -148,7 +150,7 @@ public class DroppedTaskTests
         class C
         {
             Task _task = Task.CompletedTask;
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 SaveAsync().Forget();
@@ -165,7 +167,7 @@ public class DroppedTaskTests
         static class Helpers { public static Task Observe(this Task t) => t; }
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle() { SaveAsync().Observe(); }
         }
         """, editorConfig: "concurrency_guard.fire_and_forget_methods = Other, Observe\n");
@@ -186,7 +188,7 @@ public class DroppedTaskTests
 
     [Fact]
     public Task Fix_awaits_in_async_context() => VerifyCG1001.FixAsync(Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -197,7 +199,7 @@ public class DroppedTaskTests
             }
         }
         """, Usings + """
-        class Client { public Task SendAsync() => Task.CompletedTask; }
+        class Client { public Task SendAsync() => Task.Delay(1); }
         class C
         {
             async Task HandleAsync(Client? client)
@@ -213,7 +215,7 @@ public class DroppedTaskTests
     public Task Fix_all_discards_explicitly_in_sync_code() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 {|CG1001:SaveAsync()|};
@@ -224,7 +226,7 @@ public class DroppedTaskTests
         """, Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle(Task t)
             {
                 _ = SaveAsync();
@@ -238,7 +240,7 @@ public class DroppedTaskTests
     public Task Fix_also_fixes_CS4014_with_await() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task HandleAsync()
             {
                 {|CS4014:SaveAsync()|};
@@ -249,7 +251,7 @@ public class DroppedTaskTests
         """, Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             async Task HandleAsync()
             {
                 await SaveAsync();
@@ -263,7 +265,7 @@ public class DroppedTaskTests
     public Task Fix_offers_Forget_when_the_runtime_guard_is_referenced() => VerifyCG1001.FixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CG1001:SaveAsync()|};
@@ -277,7 +279,7 @@ public class DroppedTaskTests
 
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 SaveAsync().Forget();
@@ -289,7 +291,7 @@ public class DroppedTaskTests
     public Task No_await_fix_outside_async_context() => VerifyCG1001.NoFixAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle() { {|CG1001:SaveAsync()|}; }
         }
         """, equivalenceKey: "Await");
@@ -298,7 +300,7 @@ public class DroppedTaskTests
     public Task Broken_code_does_not_crash() => VerifyCG1001.AnalyzerAsync(Usings + """
         class C
         {
-            Task SaveAsync() => Task.CompletedTask;
+            Task SaveAsync() => Task.Delay(1);
             void Handle()
             {
                 {|CS0103:Missing|}();
@@ -306,6 +308,162 @@ public class DroppedTaskTests
                 {|CS0246:Unknown|} x = {|CS0103:Nope|}.{|CS1001:|}{|CS1002:|}
             }
         """ + "{|CS1513:|}");
+
+    // Issue #16, pattern 1: the dropped work's whole body is one try with a catch-all (and an optional finally).
+    [Fact]
+    public Task Does_not_flag_task_run_of_work_whose_body_catches_everything() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class Store
+        {
+            int _failures;
+            readonly TaskCompletionSource<int> _done = new();
+
+            async Task AddAsync(int item)
+            {
+                try { await Task.Delay(item); }
+                catch (Exception ex) { _failures++; _done.TrySetException(ex); }
+                finally { _failures += 0; }
+            }
+
+            void Refresh() { try { Console.WriteLine(); } catch { } }
+
+            async Task PollAsync(CancellationToken token)
+            {
+                try
+                {
+                    while (!token.IsCancellationRequested)
+                    {
+                        try { await Task.Delay(10); }
+                        catch { }
+                        await Task.Delay(1000, token);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            void Add(int item, CancellationToken token)
+            {
+                Task.Run(() => AddAsync(item));
+                Task.Run(Refresh);
+                Task.Run(async () => { try { await AddAsync(item); } catch (Exception) { } });
+                Task.Run(() => PollAsync(token));
+            }
+        }
+        """);
+
+    // Issue #16, pattern 2: the dropped continuation is itself the error handler.
+    [Fact]
+    public Task Does_not_flag_continuations_that_are_the_error_handler() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            readonly TaskCompletionSource<bool> _source = new();
+            static void OnCanceled(Task t) { }
+
+            void Watch(Task work, Task<int> value, TaskCompletionSource<int> forward, CancellationToken token)
+            {
+                work.ContinueWith(t => _source.TrySetCanceled(), TaskContinuationOptions.OnlyOnCanceled);
+                work.ContinueWith(t => _source.TrySetResult(false), token, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+                work.ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                work.ContinueWith(OnCanceled, TaskContinuationOptions.OnlyOnCanceled);
+                value.ContinueWith(t =>
+                {
+                    if (t.IsFaulted) forward.TrySetException(t.Exception!.InnerExceptions);
+                    else forward.TrySetResult(t.Result);
+                }, TaskScheduler.Default);
+            }
+        }
+        """);
+
+    // Issue #16, pattern 3: the dropped task is already complete or provably cannot fault.
+    [Fact]
+    public Task Does_not_flag_tasks_that_cannot_fault() => VerifyCG1001.AnalyzerAsync(Usings + """
+        static class Completion
+        {
+            public static Task<bool> TrySetResultAsync<T>(this TaskCompletionSource<T> source, T result) => Task.Run(() => source.TrySetResult(result));
+        }
+        class C
+        {
+            readonly System.Threading.Timer _timer = new(_ => { });
+            readonly TaskCompletionSource<int> _source = new();
+
+            Task RestartTimer()
+            {
+                _timer.Change(1000, Timeout.Infinite);
+                return Task.CompletedTask;
+            }
+
+            ValueTask<int> CachedAsync(bool hit) => hit ? new ValueTask<int>(1) : default;
+
+            void Complete(TaskCompletionSource<int> promise, int value, Exception error)
+            {
+                RestartTimer();
+                CachedAsync(true);
+                promise.TrySetResultAsync(value);
+                Task.Run(() => promise.TrySetResult(value));
+                Task.Run(() => _source.TrySetException(error));
+                Task.Run(() => { promise.TrySetCanceled(); });
+            }
+        }
+        """);
+
+    // Issue #16, pattern 3 caveat: TrySet* does not throw, but what surrounds it can (a cast, an indexer, a call,
+    // an object creation): the exception is lost in the dropped task and whoever awaits the source hangs.
+    [Fact]
+    public Task Flags_completion_hop_when_the_work_around_TrySet_can_throw() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        class C
+        {
+            void Complete(object state, TaskCompletionSource<int>[] sources, List<int> values, Func<Exception> error)
+            {
+                {|CG1001:Task.Run(() => ((TaskCompletionSource<List<int>>)state).TrySetResult(values))|};
+                {|CG1001:Task.Run(() => sources[0].TrySetResult(1))|};
+                {|CG1001:Task.Run(() => sources[1].TrySetException(error()))|};
+                {|CG1001:Task.Run(() => sources[1].TrySetException(new InvalidOperationException(values.Count.ToString())))|};
+            }
+        }
+        """);
+
+    // Real findings that must stay (issue #16).
+    [Fact]
+    public Task Flags_background_cleanup_callbacks_and_work_that_can_fault() => VerifyCG1001.AnalyzerAsync(Usings + """
+        class C
+        {
+            readonly Func<Task>? _callback;
+            void Cleanup()
+            {
+                try { Console.WriteLine(); }
+                finally { Console.WriteLine(); }
+            }
+
+            async Task PollAsync(Task work, CancellationToken token)
+            {
+                try
+                {
+                    await work;
+                    await Task.Delay(1000, token);
+                }
+                catch (OperationCanceledException) { }
+            }
+
+            async Task RethrowAsync()
+            {
+                try { await Task.Delay(1); }
+                catch (Exception) { throw; }
+            }
+
+            Task ForwardAsync() { try { return Task.Delay(1); } catch { return Task.CompletedTask; } }
+
+            void Start(Task work, CancellationToken token)
+            {
+                {|CG1001:Task.Run(() => Cleanup())|};
+                {|CG1001:Task.Run(() => _callback!())|};
+                {|CG1001:Task.Run(() => PollAsync(work, token))|};
+                {|CG1001:Task.Run(() => RethrowAsync())|};
+                {|CG1001:Task.Run(ForwardAsync)|};
+                {|CG1001:work.ContinueWith(t => Console.WriteLine(), TaskContinuationOptions.OnlyOnCanceled)|};
+                {|CG1001:Task.Run(async () => { await Task.Delay(1); Console.WriteLine(); })|};
+            }
+        }
+        """);
 
     /// <summary>The public shape of the runtime package's extension, enough for the fix to detect it.</summary>
     internal const string RuntimeStub = """

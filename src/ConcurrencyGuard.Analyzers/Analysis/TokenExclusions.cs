@@ -1,0 +1,197 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ConcurrencyGuard.Analyzers;
+
+/// <summary>
+/// Tokens that are in scope by shape but are the wrong token for the code at hand, and calls that must not be given
+/// one (the cancellation family's precision reasoning, issue #16):
+/// <list type="bullet">
+/// <item>a token parameter the function stores (<c>_parent = token;</c>): it is the value the method keeps, not its own cancellation;</item>
+/// <item>the token of a local source the function cancelled earlier (<c>cts.Cancel(); ... WaitWithGrace(...)</c>);</item>
+/// <item>a call whose token overload is the enclosing method itself (forwarding would recurse);</item>
+/// <item>a call that does no waiting: its only other argument is a zero timeout (<c>Task.Delay(0)</c>, <c>WaitAsync(0)</c>);</item>
+/// <item><c>Task.Run</c>/<c>StartNew</c> of bookkeeping that must run: the delegate completes a completion source or releases
+/// a semaphore, and a token could skip the delegate and strand whoever awaits the source or the gate;</item>
+/// <item>reading the content of a response whose body the default completion option already buffered.</item>
+/// </list>
+/// </summary>
+public static class TokenExclusions
+{
+    /// <summary>True when <paramref name="function"/>'s body assigns <paramref name="parameter"/> to a field or property (or links a source to it there).</summary>
+    public static bool IsStoredToken(IParameterSymbol parameter, IOperation? function)
+    {
+        if (function is null)
+        {
+            return false;
+        }
+
+        foreach (var op in FailureFreeCode.OwnDescendants(function))
+        {
+            if (op is ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment
+                && OperationWalk.Strip(assignment.Value, Wrappers.ConversionsAndParentheses) is IParameterReferenceOperation stored
+                && SymbolEqualityComparer.Default.Equals(stored.Parameter, parameter))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when <c>source.Cancel()</c>/<c>CancelAsync()</c> is called on <paramref name="source"/> before <paramref name="point"/> in the same body.</summary>
+    public static bool IsCancelledBefore(ILocalSymbol source, IOperation point)
+    {
+        var root = OperationWalk.Root(point);
+        var position = point.Syntax.SpanStart;
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is IInvocationOperation { TargetMethod.Name: "Cancel" or "CancelAsync", Instance: ILocalReferenceOperation local } call
+                && call.Syntax.SpanStart < position
+                && SymbolEqualityComparer.Default.Equals(local.Local, source))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The overload that would take the token is the method (or local function) the call sits in: passing it on would recurse.</summary>
+    public static bool IsEnclosingFunction(IMethodSymbol? overload, IOperation call, ISymbol? containingSymbol)
+    {
+        if (overload is null)
+        {
+            return false;
+        }
+
+        var enclosing = FunctionContext.GetEnclosingFunction(call, containingSymbol);
+        return enclosing is not null && SymbolEqualityComparer.Default.Equals(overload.OriginalDefinition, enclosing.OriginalDefinition);
+    }
+
+    /// <summary>
+    /// <c>Task.Delay(0)</c>, <c>semaphore.Wait(0)</c>, <c>WaitAsync(TimeSpan.Zero)</c>: every explicit argument is a zero
+    /// <c>int</c> or <c>TimeSpan</c>, so the call does not wait ("try now") and a token would change nothing.
+    /// </summary>
+    public static bool IsZeroTimeoutCall(IInvocationOperation call, WellKnownTypes types)
+    {
+        var zeros = 0;
+        foreach (var argument in call.Arguments)
+        {
+            // The receiver of an extension call is not a timeout.
+            if (argument.ArgumentKind != ArgumentKind.Explicit || (argument.Parameter?.Ordinal == 0 && call.TargetMethod.IsExtensionMethod))
+            {
+                continue;
+            }
+
+            if (IsZero(argument.Value, types))
+            {
+                zeros++;
+                continue;
+            }
+
+            return false;
+        }
+
+        return zeros > 0;
+    }
+
+    private static bool IsZero(IOperation value, WellKnownTypes types)
+    {
+        value = OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses);
+        if (value.ConstantValue is { HasValue: true, Value: int i })
+        {
+            return i == 0;
+        }
+
+        return value is IFieldReferenceOperation { Field: { IsStatic: true, Name: "Zero" } field }
+            && types.Is(field.ContainingType, WellKnownTypeNames.TimeSpan);
+    }
+
+    /// <summary>
+    /// <c>Task.Run(() =&gt; tcs.TrySetResult(v))</c>, <c>Task.Run(async () =&gt; { try { ... } finally { gate.Release(); } })</c>: the
+    /// delegate completes a completion source or releases a semaphore. A token on the scheduling call can cancel the task
+    /// before the delegate starts, and then the source is never completed (its awaiters hang) or the gate leaks.
+    /// </summary>
+    public static bool RunsBookkeepingThatMustRun(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (!types.IsTaskRun(call.TargetMethod) && !types.IsTaskFactoryStartNew(call.TargetMethod))
+        {
+            return false;
+        }
+
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate
+                || DeferredCode.GetFunction(OperationWalk.Strip(argument.Value, Wrappers.Conversions)) is not IAnonymousFunctionOperation lambda)
+            {
+                continue;
+            }
+
+            foreach (var op in FailureFreeCode.OwnDescendants(lambda.Body))
+            {
+                if (op is IInvocationOperation invocation
+                    && (IsCompletion(invocation.TargetMethod, types)
+                        || (invocation.TargetMethod.Name == "Release" && types.Is(invocation.TargetMethod.ContainingType, WellKnownTypeNames.SemaphoreSlim))))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>response.Content.ReadAsStreamAsync()</c> where <c>response</c> is a local initialized by an awaited
+    /// <c>HttpClient</c> call without <c>HttpCompletionOption.ResponseHeadersRead</c>: the default completion option
+    /// (<c>ResponseContentRead</c>) has buffered the body before the call returned, so reading it does not wait on the network.
+    /// </summary>
+    public static bool ReadsBufferedContent(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (!call.TargetMethod.Name.StartsWith("ReadAs", System.StringComparison.Ordinal)
+            || !WellKnownTypes.InheritsFrom(call.TargetMethod.ContainingType, types.Get(WellKnownTypeNames.HttpContent))
+            || OperationWalk.StripOrNull(call.Instance, Wrappers.ConversionsAndParentheses) is not IPropertyReferenceOperation { Instance: ILocalReferenceOperation response }
+            || call.SemanticModel is not { } model)
+        {
+            return false;
+        }
+
+        foreach (var reference in response.Local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree != model.SyntaxTree
+                || reference.GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value }
+                || model.GetOperation(value) is not { } initializer)
+            {
+                return false;
+            }
+
+            var sent = OperationWalk.Strip(initializer, Wrappers.ConversionsAndParentheses);
+            if (sent is not IAwaitOperation awaited
+                || OperationWalk.StripConfigureAwait(OperationWalk.Strip(awaited.Operation, Wrappers.ConversionsAndParentheses)) is not IInvocationOperation send
+                || !WellKnownTypes.InheritsFrom(types.Get(WellKnownTypeNames.HttpClient), send.TargetMethod.ContainingType))
+            {
+                return false;
+            }
+
+            foreach (var argument in send.Arguments)
+            {
+                // HttpCompletionOption.ResponseHeadersRead = 1; a value not known here may be it.
+                if (types.Is(argument.Parameter?.Type, WellKnownTypeNames.HttpCompletionOption)
+                    && argument.ArgumentKind == ArgumentKind.Explicit
+                    && argument.Value.ConstantValue is not { HasValue: true, Value: 0 })
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsCompletion(IMethodSymbol method, WellKnownTypes types) =>
+        method.Name is "TrySetResult" or "TrySetException" or "TrySetCanceled" or "SetResult" or "SetException" or "SetCanceled"
+        && (types.Is(method.ContainingType, WellKnownTypeNames.TaskCompletionSourceOfT) || types.Is(method.ContainingType, WellKnownTypeNames.TaskCompletionSource));
+}
