@@ -99,6 +99,14 @@ public sealed class ChannelApi
         member is IPropertySymbol { Name: "Reader" or "Writer" }
         && WellKnownTypes.InheritsFrom(member.ContainingType, ChannelOfTWriteTRead);
 
+    /// <summary>A write: <c>WriteAsync</c>, <c>TryWrite</c> or <c>WaitToWriteAsync</c> of a channel writer, <c>Add</c> or <c>TryAdd</c> of a BlockingCollection.</summary>
+    public bool IsWrite(IMethodSymbol method) => method.Name switch
+    {
+        "WriteAsync" or "TryWrite" or "WaitToWriteAsync" => WellKnownTypes.InheritsFrom(method.ContainingType, Writer),
+        "Add" or "TryAdd" => IsBlockingCollection(method.ContainingType),
+        _ => false,
+    };
+
     /// <summary>
     /// <c>writer.Complete()</c>/<c>TryComplete()</c> or <c>collection.CompleteAdding()</c>, called or taken as a
     /// method group (<c>token.Register(writer.Complete)</c>), where <paramref name="consumer"/> is what uses the receiver.

@@ -42,15 +42,13 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var semaphore = types.Get(WellKnownTypeNames.SemaphoreSlim);
-            var monitor = types.Get(WellKnownTypeNames.Monitor);
-            if (semaphore is null && monitor is null)
+            var locks = Locks.Create(WellKnownTypes.GetOrCreate(start.Compilation));
+            if (locks.IsEmpty)
             {
                 return;
             }
 
-            start.RegisterOperationAction(c => Analyze(c, new Locks(semaphore, monitor)), OperationKind.Invocation);
+            start.RegisterOperationAction(c => Analyze(c, locks), OperationKind.Invocation);
         });
     }
 
@@ -185,12 +183,21 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
     {
         private readonly INamedTypeSymbol? _semaphore;
         private readonly INamedTypeSymbol? _monitor;
+        private readonly INamedTypeSymbol? _token;
 
-        public Locks(INamedTypeSymbol? semaphore, INamedTypeSymbol? monitor)
+        private Locks(INamedTypeSymbol? semaphore, INamedTypeSymbol? monitor, INamedTypeSymbol? token)
         {
             _semaphore = semaphore;
             _monitor = monitor;
+            _token = token;
         }
+
+        /// <summary>The lock types of the compilation; build once per compilation, not per call.</summary>
+        public static Locks Create(WellKnownTypes types) =>
+            new(types.Get(WellKnownTypeNames.SemaphoreSlim), types.Get(WellKnownTypeNames.Monitor), types.CancellationToken);
+
+        /// <summary>Neither SemaphoreSlim nor Monitor exists in the compilation: nothing to check.</summary>
+        public bool IsEmpty => _semaphore is null && _monitor is null;
 
         /// <summary><c>sem.Wait()</c>/<c>Wait(ct)</c>/<c>WaitAsync()</c>/<c>WaitAsync(ct)</c> (not the bool-returning timeout overloads) and <c>Monitor.Enter(obj)</c>.</summary>
         public bool IsAcquire(IInvocationOperation invocation, out IOperation? lockObject)
@@ -203,7 +210,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             {
                 foreach (var parameter in method.Parameters)
                 {
-                    if (parameter.Type.Name != "CancellationToken")
+                    if (!SymbolEqualityComparer.Default.Equals(parameter.Type, _token))
                     {
                         return false;
                     }
