@@ -250,9 +250,7 @@ public sealed class ChannelApi
     private bool TryGetConsumingLoop(IInvocationOperation consuming, out ChannelDrain drain)
     {
         drain = default;
-        IOperation current = consuming;
-        current = OperationWalk.Outermost(current);
-
+        var current = OperationWalk.Outermost(consuming);
         switch (current.Parent)
         {
             case IForEachLoopOperation loop when loop.Collection == current:

@@ -15,7 +15,7 @@ public static class DroppedTasks
     /// conditional-access chain (<c>client?.SendAsync(...)</c>). Awaits, assignments and other
     /// expressions are not "calls whose task is dropped".
     /// </summary>
-    public static bool TryGetDroppedCall(IOperation expression, WellKnownTypes types, [NotNullWhen(true)] out IInvocationOperation? invocation)
+    public static bool TryGetDroppedCall(IOperation expression, [NotNullWhen(true)] out IInvocationOperation? invocation)
     {
         invocation = null;
         var current = expression;

@@ -17,7 +17,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// constructor or method, e.g. an <c>AsyncLock</c> releaser).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
+public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: <see cref="InsideTry"/> or <see cref="NoFinally"/>.</summary>
     public const string ShapeProperty = "cg.shape";
@@ -36,20 +36,15 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var locks = Locks.Create(types);
+        if (locks.IsEmpty)
         {
-            var locks = Locks.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (locks.IsEmpty)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, locks), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, locks), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, Locks locks)

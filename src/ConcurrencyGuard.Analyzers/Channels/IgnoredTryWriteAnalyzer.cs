@@ -14,7 +14,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// An explicit discard (<c>_ = writer.TryWrite(item)</c>) states the intent and is not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
+public sealed class IgnoredTryWriteAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.IgnoredTryWrite,
@@ -34,30 +34,25 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.Writer is null)
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (api?.Writer is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterSymbolStartAction(
-                symbolStart =>
-                {
-                    var type = (INamedTypeSymbol)symbolStart.Symbol;
-                    var state = new TypeState();
-                    symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
-                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer);
-                    symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
-                    symbolStart.RegisterSymbolEndAction(c => state.Report(c));
-                },
-                SymbolKind.NamedType);
-        });
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                var state = new TypeState();
+                symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
+                symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer);
+                symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+                symbolStart.RegisterSymbolEndAction(c => state.Report(c));
+            },
+            SymbolKind.NamedType);
     }
 
     private static void AnalyzeStatement(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
@@ -85,7 +80,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             name += ".Writer";
         }
 
-        var diagnostic = Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), name);
+        var diagnostic = DiagnosticReporting.Create(Rule, invocation.Syntax.GetLocation(), null, null, name);
         if (source is IFieldReferenceOperation fieldReference && IsTracked(fieldReference.Field, type))
         {
             state.AddPending(fieldReference.Field.OriginalDefinition, diagnostic);

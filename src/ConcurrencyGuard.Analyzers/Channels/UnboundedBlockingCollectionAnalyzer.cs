@@ -11,7 +11,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// producer/consumer queue without backpressure. The diagnostic carries the configured capacity for the fix.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
+public sealed class UnboundedBlockingCollectionAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.UnboundedBlockingCollection,
@@ -22,20 +22,15 @@ public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.BlockingCollection is null)
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (api?.BlockingCollection is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, api), OperationKind.ObjectCreation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, api), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api)
@@ -59,6 +54,6 @@ public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
         var capacity = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, UnboundedChannelAnalyzer.DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(UnboundedChannelAnalyzer.CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(creation, "new " + creation.Type!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "()");
-        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, name));
+        context.Report(Rule, creation.Syntax.GetLocation(), properties, name);
     }
 }

@@ -12,7 +12,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// carries the configured capacity (<c>concurrency_guard.channel_capacity</c>) for the fix.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
+public sealed class UnboundedChannelAnalyzer : ConcurrencyGuardAnalyzer
 {
     public const string CapacityProperty = "Capacity";
     public const int DefaultCapacity = 1000;
@@ -26,20 +26,15 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.Channel is null)
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (api?.Channel is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, api), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, api), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api)
@@ -59,7 +54,7 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
         var capacity = context.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(invocation, "Channel." + invocation.TargetMethod.Name + "<" + invocation.TargetMethod.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ">()");
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, name));
+        context.Report(Rule, invocation.Syntax.GetLocation(), properties, name);
     }
 
     /// <summary>
