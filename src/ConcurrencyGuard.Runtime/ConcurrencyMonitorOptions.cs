@@ -52,40 +52,40 @@ public sealed class ConcurrencyMonitorOptions
     public bool ListenToRuntimeEvents { get; set; } = true;
 
     /// <summary>Tracked tasks outstanding: Degraded 10,000, Unhealthy 100,000, surge 3x over at least 1,000, sustained 2 min.</summary>
-    public ProbeOptions TrackedTasks { get; set; } = new() { Degraded = 10_000, Unhealthy = 100_000, SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions TrackedTasks { get; set; } = ProbeOptions.DefaultFor(ProbeKind.TrackedTasks);
 
     /// <summary>Thread-pool threads: no levels by default (reported only; starvation is judged by the latency probe).</summary>
-    public ProbeOptions ThreadPoolThreads { get; set; } = new();
+    public ProbeOptions ThreadPoolThreads { get; set; } = ProbeOptions.DefaultFor(ProbeKind.ThreadPoolThreads);
 
     /// <summary>Thread-pool queue length: Degraded 1,000 and surge 3x over at least 100 queued items.</summary>
-    public ProbeOptions ThreadPoolQueueLength { get; set; } = new() { Degraded = 1_000, SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions ThreadPoolQueueLength { get; set; } = ProbeOptions.DefaultFor(ProbeKind.ThreadPoolQueueLength);
 
     /// <summary>Work items completed per second: reported only by default.</summary>
-    public ProbeOptions ThreadPoolCompletionRate { get; set; } = new();
+    public ProbeOptions ThreadPoolCompletionRate { get; set; } = ProbeOptions.DefaultFor(ProbeKind.ThreadPoolCompletionRate);
 
     /// <summary>Starvation probe latency in seconds: Degraded 1 s, Unhealthy 5 s, sustained 30 s (only when corroborated).</summary>
-    public ProbeOptions StarvationLatency { get; set; } = new() { Degraded = 1, Unhealthy = 5, SustainedFor = TimeSpan.FromSeconds(30) };
+    public ProbeOptions StarvationLatency { get; set; } = ProbeOptions.DefaultFor(ProbeKind.StarvationLatency);
 
     /// <summary>Runtime starvation adjustments per sample: Degraded at 2.</summary>
-    public ProbeOptions StarvationEvents { get; set; } = new() { Degraded = 2 };
+    public ProbeOptions StarvationEvents { get; set; } = ProbeOptions.DefaultFor(ProbeKind.StarvationEvents);
 
     /// <summary>Lock contentions per second: surge 3x over at least 1,000/s.</summary>
-    public ProbeOptions LockContentionRate { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 1_000 };
+    public ProbeOptions LockContentionRate { get; set; } = ProbeOptions.DefaultFor(ProbeKind.LockContentionRate);
 
     /// <summary>GC pause share of wall time: Degraded 0.2, Unhealthy 0.5.</summary>
-    public ProbeOptions GcPauseShare { get; set; } = new() { Degraded = 0.2, Unhealthy = 0.5 };
+    public ProbeOptions GcPauseShare { get; set; } = ProbeOptions.DefaultFor(ProbeKind.GcPauseShare);
 
     /// <summary>Open handles: reported only by default (the usage ratio carries the levels).</summary>
-    public ProbeOptions OpenHandles { get; set; } = new();
+    public ProbeOptions OpenHandles { get; set; } = ProbeOptions.DefaultFor(ProbeKind.OpenHandles);
 
     /// <summary>Open file descriptors / soft limit: Degraded 0.8, Unhealthy 0.95.</summary>
-    public ProbeOptions HandleUsage { get; set; } = new() { Degraded = 0.8, Unhealthy = 0.95 };
+    public ProbeOptions HandleUsage { get; set; } = ProbeOptions.DefaultFor(ProbeKind.HandleUsage);
 
     /// <summary>HTTP client requests in flight: surge 3x over at least 100.</summary>
-    public ProbeOptions HttpActiveRequests { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpActiveRequests { get; set; } = ProbeOptions.DefaultFor(ProbeKind.HttpActiveRequests);
 
     /// <summary>HTTP client connections open: surge 3x over at least 100.</summary>
-    public ProbeOptions HttpOpenConnections { get; set; } = new() { SurgeFactor = 3, SurgeMinimum = 100 };
+    public ProbeOptions HttpOpenConnections { get; set; } = ProbeOptions.DefaultFor(ProbeKind.HttpOpenConnections);
 
     /// <summary>The rules of one probe.</summary>
     /// <param name="probe">The probe.</param>

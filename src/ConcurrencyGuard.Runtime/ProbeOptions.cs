@@ -27,5 +27,24 @@ public sealed class ProbeOptions
     /// <returns>A new instance with the same values.</returns>
     public ProbeOptions Clone() => (ProbeOptions)MemberwiseClone();
 
+    /// <summary>
+    /// The default rules of <paramref name="probe"/>: the one table both <see cref="ConcurrencyMonitorOptions"/> and the
+    /// hosting options start from.
+    /// </summary>
+    /// <param name="probe">The probe.</param>
+    /// <returns>A new instance with the default levels.</returns>
+    public static ProbeOptions DefaultFor(ProbeKind probe) => probe switch
+    {
+        ProbeKind.TrackedTasks => new() { Degraded = 10_000, Unhealthy = 100_000, SurgeFactor = 3, SurgeMinimum = 1_000 },
+        ProbeKind.ThreadPoolQueueLength => new() { Degraded = 1_000, SurgeFactor = 3, SurgeMinimum = 100 },
+        ProbeKind.StarvationLatency => new() { Degraded = 1, Unhealthy = 5, SustainedFor = TimeSpan.FromSeconds(30) },
+        ProbeKind.StarvationEvents => new() { Degraded = 2 },
+        ProbeKind.LockContentionRate => new() { SurgeFactor = 3, SurgeMinimum = 1_000 },
+        ProbeKind.GcPauseShare => new() { Degraded = 0.2, Unhealthy = 0.5 },
+        ProbeKind.HandleUsage => new() { Degraded = 0.8, Unhealthy = 0.95 },
+        ProbeKind.HttpActiveRequests or ProbeKind.HttpOpenConnections => new() { SurgeFactor = 3, SurgeMinimum = 100 },
+        _ => new(), // reported only: ThreadPoolThreads, ThreadPoolCompletionRate, OpenHandles
+    };
+
     internal double? TriggerLevel => Degraded ?? Unhealthy;
 }
