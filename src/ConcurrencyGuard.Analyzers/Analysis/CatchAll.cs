@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>"Can an exception escape this body?" for async void methods and handlers.</summary>

@@ -1,13 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.CodeFixes.Http;
 
 /// <summary>Fixes CG3001: adds <c>Timeout = TimeSpan.FromSeconds(N)</c> to the client's object initializer (N from <c>concurrency_guard.http_timeout_seconds</c>).</summary>

@@ -1,13 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.CodeFixes.Http;
 
 /// <summary>Fixes CG3002: replaces the infinite or excessive value with <c>TimeSpan.FromSeconds(N)</c> (N from <c>concurrency_guard.http_timeout_seconds</c>).</summary>
