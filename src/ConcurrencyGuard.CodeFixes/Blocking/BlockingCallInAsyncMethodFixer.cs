@@ -30,7 +30,7 @@ public sealed class BlockingCallInAsyncMethodFixer : ConcurrencyGuardFixer
         }
 
         var types = WellKnownTypes.GetOrCreate(model.Compilation);
-        var replacement = method.Name == "Sleep" && method.ContainingType?.ToDisplayString() == "System.Threading.Thread"
+        var replacement = method.Name == "Sleep" && types.Is(method.ContainingType, WellKnownTypeNames.Thread)
             ? Sleep(invocation, diagnostic)
             : Counterpart(invocation, method, types, diagnostic);
         if (replacement is null)

@@ -41,14 +41,15 @@ public sealed class AsyncLambdaToVoidDelegateFixer : ConcurrencyGuardFixer
             yield break;
         }
 
-        if (method.Name == "ForEach" && method.ContainingType.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.List<T>"
+        var types = WellKnownTypes.GetOrCreate(model.Compilation);
+        if (method.Name == "ForEach" && types.Is(method.ContainingType, WellKnownTypeNames.ListOfT)
             && invocation.Expression is MemberAccessExpressionSyntax { Expression: { } list }
             && CanInline(lambda, parameter, statement, model, scope.CancellationToken))
         {
             yield return CodeAction.Create("Use foreach with await", ct => ToForeachAsync(scope.Document, statement, list, lambda, parameter, ct), equivalenceKey: "Foreach");
         }
-        else if (method.Name == "ForEach" && method.ContainingType.ToDisplayString() == "System.Threading.Tasks.Parallel"
-            && (method.Parameters.Length == 2 || method.Parameters.Length == 3 && method.Parameters[1].Type.Name == "ParallelOptions")
+        else if (method.Name == "ForEach" && types.Is(method.ContainingType, WellKnownTypeNames.Parallel)
+            && (method.Parameters.Length == 2 || method.Parameters.Length == 3 && types.Is(method.Parameters[1].Type, WellKnownTypeNames.ParallelOptions))
             && method.Parameters[0].Type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
             && method.Parameters[method.Parameters.Length - 1].Type is INamedTypeSymbol { DelegateInvokeMethod.Parameters.Length: 1 }
             && argument == invocation.ArgumentList.Arguments.Last()
