@@ -1,10 +1,3 @@
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
@@ -70,6 +63,25 @@ internal static class FixHelpers
         var aSystem = a == "System" || a.StartsWith("System.", System.StringComparison.Ordinal);
         var bSystem = b == "System" || b.StartsWith("System.", System.StringComparison.Ordinal);
         return aSystem != bSystem ? (aSystem ? -1 : 1) : string.CompareOrdinal(a, b);
+    }
+
+    /// <summary>
+    /// <paramref name="candidate"/>, or <paramref name="candidate"/>2, 3, ... when an identifier of the enclosing member
+    /// or an earlier call with the same <paramref name="taken"/> set (one Fix All pass) already uses it.
+    /// </summary>
+    public static string UniqueName(SyntaxNode near, string candidate, HashSet<string> taken)
+    {
+        var scope = near.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax) ?? near;
+        var used = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+        var name = candidate;
+        var key = scope.SpanStart + ":";
+        for (var i = 2; used.Contains(name) || taken.Contains(key + name); i++)
+        {
+            name = candidate + i;
+        }
+
+        taken.Add(key + name);
+        return name;
     }
 
     /// <summary>A type name written fully qualified and marked for simplification (adds no using).</summary>

@@ -21,6 +21,28 @@ public class HostingTests
     private readonly TaskTracker _tracker = new();
     private readonly CapturingLoggerProvider _logs = new();
 
+    // One source of default thresholds: the hosting options and the monitor options both start from ConcurrencyMonitorOptions.DefaultsFor.
+    [Fact]
+    public void Hosting_and_monitor_probe_defaults_are_the_same_table()
+    {
+        ConcurrencyMonitorOptions fromHosting = new ConcurrencyGuardOptions().ToMonitorOptions(_time, _tracker, meter: null);
+        var direct = new ConcurrencyMonitorOptions();
+        foreach (ProbeKind kind in Enum.GetValues<ProbeKind>())
+        {
+            ProbeOptions expected = ConcurrencyMonitorOptions.DefaultsFor(kind);
+            foreach (ProbeOptions actual in new[] { fromHosting.GetProbe(kind), direct.GetProbe(kind) })
+            {
+                Assert.Equal(
+                    (expected.Enabled, expected.Degraded, expected.Unhealthy, expected.SurgeFactor, expected.SurgeMinimum, expected.SustainedFor),
+                    (actual.Enabled, actual.Degraded, actual.Unhealthy, actual.SurgeFactor, actual.SurgeMinimum, actual.SustainedFor));
+            }
+        }
+
+        Assert.Equal(10_000, ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.TrackedTasks).Degraded);
+        Assert.Equal(TimeSpan.FromSeconds(30), ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.StarvationLatency).SustainedFor);
+        Assert.NotSame(ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.GcPauseShare), ConcurrencyMonitorOptions.DefaultsFor(ProbeKind.GcPauseShare));
+    }
+
     [Fact]
     public async Task Real_host_runs_the_monitor_and_stopping_leaves_no_thread_or_timer()
     {

@@ -1,7 +1,4 @@
 using System;
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ConcurrencyGuard.Analyzers;
 

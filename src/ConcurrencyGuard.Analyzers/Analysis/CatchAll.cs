@@ -1,5 +1,4 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
+using System.Linq;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -10,7 +9,11 @@ public static class CatchAll
     /// True when every statement of the block body is a <c>try</c> with a catch clause that catches
     /// everything: <c>catch</c>, <c>catch (Exception)</c> without a filter. Expression bodies are never wrapped.
     /// </summary>
-    public static bool IsBodyWrapped(BlockSyntax? body, SemanticModel model, WellKnownTypes types)
+    public static bool IsBodyWrapped(BlockSyntax? body, SemanticModel model, WellKnownTypes types) =>
+        IsBodyWrapped(body, tryStatement => HasCatchAllClause(tryStatement, model, types));
+
+    /// <summary>Every statement of <paramref name="body"/> (after harmless declarations) is a try that <paramref name="catchesAll"/>.</summary>
+    private static bool IsBodyWrapped(BlockSyntax? body, System.Func<TryStatementSyntax, bool> catchesAll)
     {
         if (body is null || body.Statements.Count == 0)
         {
@@ -25,7 +28,7 @@ public static class CatchAll
                 continue;
             }
 
-            if (statement is not TryStatementSyntax tryStatement || !HasCatchAllClause(tryStatement, model, types))
+            if (statement is not TryStatementSyntax tryStatement || !catchesAll(tryStatement))
             {
                 return false;
             }
@@ -87,46 +90,7 @@ public static class CatchAll
     /// clause catches everything when it has no filter and no type, or its type is written
     /// <c>Exception</c> / <c>System.Exception</c> / <c>global::System.Exception</c>.
     /// </summary>
-    public static bool IsBodyWrappedSyntactically(BlockSyntax? body)
-    {
-        if (body is null || body.Statements.Count == 0)
-        {
-            return body is not null;
-        }
-
-        var tries = 0;
-        foreach (var statement in body.Statements)
-        {
-            if (tries == 0 && IsHarmlessDeclaration(statement))
-            {
-                continue;
-            }
-
-            if (statement is not TryStatementSyntax tryStatement)
-            {
-                return false;
-            }
-
-            tries++;
-
-            var catchesAll = false;
-            foreach (var clause in tryStatement.Catches)
-            {
-                if (clause.Filter is null
-                    && (clause.Declaration is null
-                        || clause.Declaration.Type.ToString() is "Exception" or "System.Exception" or "global::System.Exception"))
-                {
-                    catchesAll = true;
-                    break;
-                }
-            }
-
-            if (!catchesAll)
-            {
-                return false;
-            }
-        }
-
-        return tries > 0;
-    }
+    public static bool IsBodyWrappedSyntactically(BlockSyntax? body) =>
+        IsBodyWrapped(body, tryStatement => tryStatement.Catches.Any(clause => clause.Filter is null
+            && (clause.Declaration is null || clause.Declaration.Type.ToString() is "Exception" or "System.Exception" or "global::System.Exception")));
 }

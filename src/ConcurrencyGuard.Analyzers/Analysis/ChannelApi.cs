@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -98,6 +96,14 @@ public sealed class ChannelApi
     public bool IsReaderOrWriter(ISymbol member) =>
         member is IPropertySymbol { Name: "Reader" or "Writer" }
         && WellKnownTypes.InheritsFrom(member.ContainingType, ChannelOfTWriteTRead);
+
+    /// <summary>A write: <c>WriteAsync</c>, <c>TryWrite</c> or <c>WaitToWriteAsync</c> of a channel writer, <c>Add</c> or <c>TryAdd</c> of a BlockingCollection.</summary>
+    public bool IsWrite(IMethodSymbol method) => method.Name switch
+    {
+        "WriteAsync" or "TryWrite" or "WaitToWriteAsync" => WellKnownTypes.InheritsFrom(method.ContainingType, Writer),
+        "Add" or "TryAdd" => IsBlockingCollection(method.ContainingType),
+        _ => false,
+    };
 
     /// <summary>
     /// <c>writer.Complete()</c>/<c>TryComplete()</c> or <c>collection.CompleteAdding()</c>, called or taken as a
@@ -242,9 +248,7 @@ public sealed class ChannelApi
     private bool TryGetConsumingLoop(IInvocationOperation consuming, out ChannelDrain drain)
     {
         drain = default;
-        IOperation current = consuming;
-        current = OperationWalk.Outermost(current);
-
+        var current = OperationWalk.Outermost(consuming);
         switch (current.Parent)
         {
             case IForEachLoopOperation loop when loop.Collection == current:

@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>How channel messages name a queue: the local, field or property its creation is stored in.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>"Does this code run as cleanup?": inside a <c>catch</c> or <c>finally</c> of its own function.</summary>

@@ -1,9 +1,5 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -511,10 +507,8 @@ public sealed class DeferredCode
                     current = parent;
                     continue;
 
-                case IForEachLoopOperation loop when ReferenceEquals(loop.Collection, current):
-                    return Deferral.NotDeferred;
-
                 default:
+                    // Including `foreach (var x in value)`: enumerating the value runs it now.
                     return Deferral.NotDeferred;
             }
         }
@@ -831,19 +825,25 @@ public sealed class DeferredCode
         _ => function,
     };
 
+    /// <summary>The local functions of each operation tree, indexed once per tree rather than walked per lookup.</summary>
+    private static readonly ConditionalWeakTable<IOperation, Dictionary<IMethodSymbol, ILocalFunctionOperation>> LocalFunctions = new();
+
     private static ILocalFunctionOperation? FindLocalFunction(IOperation from, IMethodSymbol method)
     {
         // The root of the operation tree holds every local function of the member.
-        var root = OperationWalk.Root(from);
-
-        foreach (var op in root.DescendantsAndSelf())
+        var byMethod = LocalFunctions.GetValue(OperationWalk.Root(from), static root =>
         {
-            if (op is ILocalFunctionOperation local && SymbolEqualityComparer.Default.Equals(local.Symbol, method))
+            var found = new Dictionary<IMethodSymbol, ILocalFunctionOperation>(SymbolEqualityComparer.Default);
+            foreach (var op in root.DescendantsAndSelf())
             {
-                return local;
+                if (op is ILocalFunctionOperation local && !found.ContainsKey(local.Symbol))
+                {
+                    found.Add(local.Symbol, local);
+                }
             }
-        }
 
-        return null;
+            return found;
+        });
+        return byMethod.TryGetValue(method, out var function) ? function : null;
     }
 }

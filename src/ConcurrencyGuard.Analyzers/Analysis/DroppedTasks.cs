@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Linq;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.CodeAnalysis;
@@ -14,7 +13,7 @@ public static class DroppedTasks
     /// conditional-access chain (<c>client?.SendAsync(...)</c>). Awaits, assignments and other
     /// expressions are not "calls whose task is dropped".
     /// </summary>
-    public static bool TryGetDroppedCall(IOperation expression, WellKnownTypes types, [NotNullWhen(true)] out IInvocationOperation? invocation)
+    public static bool TryGetDroppedCall(IOperation expression, [NotNullWhen(true)] out IInvocationOperation? invocation)
     {
         invocation = null;
         var current = expression;

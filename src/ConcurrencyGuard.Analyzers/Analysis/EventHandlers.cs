@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>The <c>(object sender, TEventArgs e)</c> shape, shared by CG1003 and CG1004.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>
@@ -175,9 +172,7 @@ public static class KnownCompletedTasks
 
     private static IInvocationOperation? GetContinuationCall(IAnonymousFunctionOperation lambda)
     {
-        IOperation current = lambda;
-        current = OperationWalk.Outermost(current, Wrappers.Conversions | Wrappers.DelegateCreations);
-
+        var current = OperationWalk.Outermost(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
         if (current.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } argument
             && invocation.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny"
             && argument.Parameter?.Name == "continuationFunction" || current.Parent is IArgumentOperation { Parameter.Name: "continuationAction" })
@@ -227,10 +222,8 @@ public static class KnownCompletedTasks
                     return null;
                 }
 
-                IOperation current2 = lambda;
-                current2 = OperationWalk.Outermost(current2, Wrappers.Conversions | Wrappers.DelegateCreations);
-
-                if (current2.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { IsExtensionMethod: true, ContainingType.Name: "Enumerable" } } linq }
+                var delegateValue = OperationWalk.Outermost(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
+                if (delegateValue.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { IsExtensionMethod: true, ContainingType.Name: "Enumerable" } } linq }
                     && linq.Arguments.Length > 0)
                 {
                     return GetSymbol(Unwrap(linq.Arguments[0].Value)) is { } c2 && c2 is not IFieldSymbol ? c2 : null;

@@ -1,10 +1,6 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -44,9 +40,6 @@ public sealed class TokenCandidate
 
     /// <summary>The expression to write at the point: <c>ct</c>, <c>context.RequestAborted</c>, <c>HttpContext.RequestAborted</c>, <c>cts.Token</c>.</summary>
     public string ExpressionText { get; }
-
-    /// <summary>The expression as syntax, for code fixes.</summary>
-    public ExpressionSyntax CreateExpression() => SyntaxFactory.ParseExpression(ExpressionText);
 
     public override string ToString() => ExpressionText;
 }

@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers;
 
 /// <summary>How a <c>CancellationTokenSource</c> was made.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
 
 namespace ConcurrencyGuard.Analyzers;
 
@@ -211,6 +210,8 @@ public static class WellKnownTypeNames
     public const string ManualResetEventSlim = "System.Threading.ManualResetEventSlim";
     public const string SemaphoreSlim = "System.Threading.SemaphoreSlim";
     public const string Parallel = "System.Threading.Tasks.Parallel";
+    public const string ParallelOptions = "System.Threading.Tasks.ParallelOptions";
+    public const string ListOfT = "System.Collections.Generic.List`1";
     public const string TaskCompletionSource = "System.Threading.Tasks.TaskCompletionSource";
     public const string TaskCompletionSourceOfT = "System.Threading.Tasks.TaskCompletionSource`1";
     public const string TaskContinuationOptions = "System.Threading.Tasks.TaskContinuationOptions";

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
@@ -16,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// <c>CancellationTokenSource.Cancel</c>. Task waits are CG6001's.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
+public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: the name of the async counterpart (<c>Task.Delay</c> for <c>Thread.Sleep</c>).</summary>
     public const string CounterpartProperty = "cg.counterpart";
@@ -30,21 +24,15 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            var excluded = new Exclusions(types);
-            start.RegisterOperationAction(c => Analyze(c, types, excluded), OperationKind.Invocation);
-        });
+        var excluded = new Exclusions(types);
+        start.RegisterOperationAction(c => Analyze(c, types, excluded), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, Exclusions excluded)

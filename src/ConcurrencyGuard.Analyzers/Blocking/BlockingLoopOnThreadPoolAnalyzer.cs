@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
@@ -15,7 +9,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// as long as it runs. Options that are not constant are left alone.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class BlockingLoopOnThreadPoolAnalyzer : DiagnosticAnalyzer
+public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
 {
     private const int LongRunning = 2;
 
@@ -28,22 +22,16 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            var deferred = DeferredCode.GetOrCreate(types);
-            var blocking = new BlockingCalls(types);
-            start.RegisterOperationAction(c => Analyze(c, deferred, blocking), OperationKind.Invocation);
-        });
+        var deferred = DeferredCode.GetOrCreate(types);
+        var blocking = new BlockingCalls(types);
+        start.RegisterOperationAction(c => Analyze(c, deferred, blocking), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, DeferredCode deferred, BlockingCalls blocking)

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
@@ -17,7 +11,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// constructor or method, e.g. an <c>AsyncLock</c> releaser).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
+public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: <see cref="InsideTry"/> or <see cref="NoFinally"/>.</summary>
     public const string ShapeProperty = "cg.shape";
@@ -36,22 +30,15 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var locks = Locks.Create(types);
+        if (locks.IsEmpty)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var semaphore = types.Get(WellKnownTypeNames.SemaphoreSlim);
-            var monitor = types.Get(WellKnownTypeNames.Monitor);
-            if (semaphore is null && monitor is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, new Locks(semaphore, monitor)), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, locks), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, Locks locks)
@@ -292,12 +279,21 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
     {
         private readonly INamedTypeSymbol? _semaphore;
         private readonly INamedTypeSymbol? _monitor;
+        private readonly INamedTypeSymbol? _token;
 
-        public Locks(INamedTypeSymbol? semaphore, INamedTypeSymbol? monitor)
+        private Locks(INamedTypeSymbol? semaphore, INamedTypeSymbol? monitor, INamedTypeSymbol? token)
         {
             _semaphore = semaphore;
             _monitor = monitor;
+            _token = token;
         }
+
+        /// <summary>The lock types of the compilation; build once per compilation, not per call.</summary>
+        public static Locks Create(WellKnownTypes types) =>
+            new(types.Get(WellKnownTypeNames.SemaphoreSlim), types.Get(WellKnownTypeNames.Monitor), types.CancellationToken);
+
+        /// <summary>Neither SemaphoreSlim nor Monitor exists in the compilation: nothing to check.</summary>
+        public bool IsEmpty => _semaphore is null && _monitor is null;
 
         /// <summary><c>sem.Wait()</c>/<c>Wait(ct)</c>/<c>WaitAsync()</c>/<c>WaitAsync(ct)</c> (not the bool-returning timeout overloads) and <c>Monitor.Enter(obj)</c>.</summary>
         public bool IsAcquire(IInvocationOperation invocation, out IOperation? lockObject)
@@ -310,7 +306,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : DiagnosticAnalyzer
             {
                 foreach (var parameter in method.Parameters)
                 {
-                    if (parameter.Type.Name != "CancellationToken")
+                    if (!SymbolEqualityComparer.Default.Equals(parameter.Type, _token))
                     {
                         return false;
                     }

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
@@ -13,7 +7,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// Not reported in <c>Main</c> (nothing else runs yet) or for zero timeouts (a poll, not a wait).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
+public sealed class SyncOverAsyncWaitAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property set when the code fix may write <c>await</c> at the site.</summary>
     public const string CanAwaitProperty = "cg.canAwait";
@@ -32,21 +26,15 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeResult(c, types), OperationKind.PropertyReference);
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => AnalyzeResult(c, types), OperationKind.PropertyReference);
+        start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
     }
 
     private static void AnalyzeResult(OperationAnalysisContext context, WellKnownTypes types)
@@ -120,7 +108,7 @@ public sealed class SyncOverAsyncWaitAnalyzer : DiagnosticAnalyzer
             ? ImmutableDictionary<string, string?>.Empty.Add(CanAwaitProperty, "true")
             : ImmutableDictionary<string, string?>.Empty;
         var taskText = task is null ? "the tasks" : Describe(task);
-        context.ReportDiagnostic(Diagnostic.Create(Rule, location, properties, what, taskText, canAwait ? AwaitReason : SyncReason));
+        context.Report(Rule, location, properties, what, taskText, canAwait ? AwaitReason : SyncReason);
     }
 
     private static string Describe(IOperation task)

@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
@@ -13,7 +8,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// not constant are left alone.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : DiagnosticAnalyzer
+public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.TaskCompletionSourceInlineContinuations,
@@ -24,24 +19,18 @@ public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : Diagnostic
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var tcs = types.Get(WellKnownTypeNames.TaskCompletionSourceOfT);
+        var tcsNonGeneric = types.Get(WellKnownTypeNames.TaskCompletionSource);
+        var creationOptions = types.Get(WellKnownTypeNames.TaskCreationOptions);
+        var continuationOptions = types.Get(WellKnownTypeNames.TaskContinuationOptions);
+        if (tcs is null || creationOptions is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var tcs = types.Get(WellKnownTypeNames.TaskCompletionSourceOfT);
-            var tcsNonGeneric = types.Get(WellKnownTypeNames.TaskCompletionSource);
-            var creationOptions = types.Get(WellKnownTypeNames.TaskCreationOptions);
-            var continuationOptions = types.Get(WellKnownTypeNames.TaskContinuationOptions);
-            if (tcs is null || creationOptions is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, tcs, tcsNonGeneric, creationOptions, continuationOptions), OperationKind.ObjectCreation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, tcs, tcsNonGeneric, creationOptions, continuationOptions), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol tcs, INamedTypeSymbol? tcsNonGeneric, INamedTypeSymbol creationOptions, INamedTypeSymbol? continuationOptions)

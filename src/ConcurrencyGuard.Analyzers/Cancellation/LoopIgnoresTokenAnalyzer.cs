@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Cancellation;
 
 /// <summary>
@@ -14,7 +8,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// CG2001 covers the calls in them.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
+public sealed class LoopIgnoresTokenAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.LoopIgnoresToken,
@@ -25,20 +19,14 @@ public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.CancellationToken is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.CancellationToken is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Loop);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Loop);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -74,7 +62,7 @@ public sealed class LoopIgnoresTokenAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(Rule, keyword.GetLocation(), scope.ToProperties(), keyword.ValueText, scope.DisplayText));
+        context.Report(Rule, keyword.GetLocation(), scope.ToProperties(), keyword.ValueText, scope.DisplayText);
     }
 
     /// <summary><c>do { ... found = ...; } while (!found)</c>: a local set by the body is data, not a stop signal.</summary>

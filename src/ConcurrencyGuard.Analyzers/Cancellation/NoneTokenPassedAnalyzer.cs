@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Cancellation;
 
 /// <summary>
@@ -12,7 +7,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// shutdown methods (<c>StopAsync</c>, <c>CloseAsync</c>, <c>ShutdownAsync</c>, <c>DisposeAsync</c>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
+public sealed class NoneTokenPassedAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.NoneTokenPassed,
@@ -23,20 +18,14 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.CancellationToken is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.CancellationToken is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Argument);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Argument);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -63,7 +52,7 @@ public sealed class NoneTokenPassedAnalyzer : DiagnosticAnalyzer
         }
 
         var name = target.MethodKind == MethodKind.Constructor ? target.ContainingType.Name : target.Name;
-        context.ReportDiagnostic(Diagnostic.Create(Rule, argument.Value.Syntax.GetLocation(), scope.ToProperties(), none, name, scope.DisplayText));
+        context.Report(Rule, argument.Value.Syntax.GetLocation(), scope.ToProperties(), none, name, scope.DisplayText);
     }
 
     /// <summary>How the "no token" value is written, or null when the value is a real token.</summary>

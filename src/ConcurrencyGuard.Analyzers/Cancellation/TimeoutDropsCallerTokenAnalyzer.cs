@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Cancellation;
 
 /// <summary>
@@ -13,7 +7,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// <c>CreateLinkedTokenSource(token, timeout.Token)</c>, or <c>token.Register(() =&gt; timeout.Cancel())</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
+public sealed class TimeoutDropsCallerTokenAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property set when the fix can rewrite the declaration.</summary>
     public const string CanRewriteProperty = "cg.rewrite";
@@ -27,22 +21,16 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var sourceType = types.Get(WellKnownTypeNames.CancellationTokenSource);
+        if (sourceType is null || types.CancellationToken is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var sourceType = types.Get(WellKnownTypeNames.CancellationTokenSource);
-            if (sourceType is null || types.CancellationToken is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeDeclarator(c, types, sourceType), OperationKind.VariableDeclarator);
-            start.RegisterOperationAction(c => AnalyzeInlineCreation(c, types, sourceType), OperationKind.ObjectCreation);
-        });
+        start.RegisterOperationAction(c => AnalyzeDeclarator(c, types, sourceType), OperationKind.VariableDeclarator);
+        start.RegisterOperationAction(c => AnalyzeInlineCreation(c, types, sourceType), OperationKind.ObjectCreation);
     }
 
     private static void AnalyzeDeclarator(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol sourceType)
@@ -112,7 +100,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
             properties = properties.Add(CanRewriteProperty, "true");
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, local.Name, scope.DisplayText));
+        context.Report(Rule, creation.Syntax.GetLocation(), properties, local.Name, scope.DisplayText);
     }
 
     /// <summary><c>Call(new CancellationTokenSource(5000).Token)</c>: reported, no fix (and it is never disposed either).</summary>
@@ -130,7 +118,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : DiagnosticAnalyzer
         var scope = CallerToken(creation, context.ContainingSymbol, types);
         if (scope.HasToken)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), "new CancellationTokenSource(...)", scope.DisplayText));
+            context.Report(Rule, creation.Syntax.GetLocation(), "new CancellationTokenSource(...)", scope.DisplayText);
         }
     }
 

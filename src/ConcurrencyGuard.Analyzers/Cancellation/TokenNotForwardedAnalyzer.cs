@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Cancellation;
 
 /// <summary>
@@ -14,7 +8,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// token must not be passed (recursion into the enclosing method, zero timeouts, bookkeeping that must run).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
+public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.TokenNotForwarded,
@@ -25,21 +19,15 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.CancellationToken is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.CancellationToken is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeForEach(c, types), OperationKind.Loop);
-        });
+        start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeForEach(c, types), OperationKind.Loop);
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, WellKnownTypes types)
@@ -68,7 +56,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
             .Add(TokenForwarding.KindProperty, missing.Kind.ToString())
             .Add(TokenForwarding.ParameterNameProperty, missing.Parameter?.Name)
             .Add(TokenForwarding.PositionProperty, missing.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, what, scope.DisplayText));
+        context.Report(Rule, invocation.Syntax.GetLocation(), properties, what, scope.DisplayText);
     }
 
     private static void AnalyzeForEach(OperationAnalysisContext context, WellKnownTypes types)
@@ -89,7 +77,7 @@ public sealed class TokenNotForwardedAnalyzer : DiagnosticAnalyzer
 
         var properties = scope.ToProperties(ImmutableDictionary<string, string?>.Empty.Add(TokenForwarding.KindProperty, nameof(MissingTokenKind.AsyncEnumeration)));
         var what = $"'{Shorten(syntax.Expression.ToString())}' is enumerated without WithCancellation";
-        context.ReportDiagnostic(Diagnostic.Create(Rule, syntax.Expression.GetLocation(), properties, what, scope.DisplayText));
+        context.Report(Rule, syntax.Expression.GetLocation(), properties, what, scope.DisplayText);
     }
 
     /// <summary><c>cts.Token</c> cannot be passed to a call on <c>cts</c> itself (e.g. <c>cts.CancelAsync()</c>).</summary>

@@ -14,7 +14,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// <c>Dispose</c>/<c>DisposeAsync</c>, controller, Razor Page and SignalR hub methods, test methods.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
+public sealed class UncancellableAsyncApiAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: the method is an async iterator (the new parameter needs <c>[EnumeratorCancellation]</c>).</summary>
     public const string IteratorProperty = "cg.iterator";
@@ -31,20 +31,14 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.CancellationToken is null || types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.CancellationToken is null || types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.MethodBody);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.MethodBody);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -71,7 +65,7 @@ public sealed class UncancellableAsyncApiAnalyzer : DiagnosticAnalyzer
         }
 
         var location = method.Locations.Length > 0 ? method.Locations[0] : context.Operation.Syntax.GetLocation();
-        context.ReportDiagnostic(Diagnostic.Create(Rule, location, properties, method.Name, awaited));
+        context.Report(Rule, location, properties, method.Name, awaited);
     }
 
     private static bool IsCandidate(IMethodSymbol method, WellKnownTypes types)

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Cancellation;
 
@@ -15,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// function, or when its <c>Token</c> is returned or stored (the source must outlive the method).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UndisposedTokenSourceAnalyzer : DiagnosticAnalyzer
+public sealed class UndisposedTokenSourceAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property set when a <c>using</c> declaration keeps the code compiling.</summary>
     public const string CanUseUsingProperty = "cg.using";
@@ -29,21 +24,15 @@ public sealed class UndisposedTokenSourceAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var sourceType = types.Get(WellKnownTypeNames.CancellationTokenSource);
+        if (sourceType is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var sourceType = types.Get(WellKnownTypeNames.CancellationTokenSource);
-            if (sourceType is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, sourceType), OperationKind.VariableDeclarator);
-        });
+        start.RegisterOperationAction(c => Analyze(c, sourceType), OperationKind.VariableDeclarator);
     }
 
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol sourceType)
@@ -76,7 +65,7 @@ public sealed class UndisposedTokenSourceAnalyzer : DiagnosticAnalyzer
             properties = properties.Add(CanUseUsingProperty, "true");
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(Rule, syntax.Identifier.GetLocation(), properties, declarator.Symbol.Name, reason));
+        context.Report(Rule, syntax.Identifier.GetLocation(), properties, declarator.Symbol.Name, reason);
     }
 
     private static bool IsUsingDeclaration(VariableDeclaratorSyntax syntax) =>

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
 namespace ConcurrencyGuard.Analyzers.Channels;
@@ -19,7 +14,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// reader or its writer escapes (see <see cref="Escapes"/>). Reported on the creation, with the drain as additional location.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
+public sealed class ChannelNeverCompletedAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Property set on diagnostics for locals: the fix wraps the producer in try/finally only there.</summary>
     public const string LocalProperty = "Local";
@@ -33,30 +28,25 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api is null)
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (api is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterSymbolStartAction(
-                symbolStart =>
-                {
-                    var state = new TypeState((INamedTypeSymbol)symbolStart.Symbol);
-                    // Plain operation actions (no per-block state): creations and channel fields are rare, and only
-                    // then is the enclosing body walked for the locals that alias them.
-                    symbolStart.RegisterOperationAction(c => AnalyzeCreation(c, api, state), OperationKind.Invocation, OperationKind.ObjectCreation);
-                    symbolStart.RegisterOperationAction(c => AnalyzeFieldReference(c, api, state), OperationKind.FieldReference);
-                    symbolStart.RegisterSymbolEndAction(end => state.Report(end));
-                },
-                SymbolKind.NamedType);
-        });
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var state = new TypeState((INamedTypeSymbol)symbolStart.Symbol);
+                // Plain operation actions (no per-block state): creations and channel fields are rare, and only
+                // then is the enclosing body walked for the locals that alias them.
+                symbolStart.RegisterOperationAction(c => AnalyzeCreation(c, api, state), OperationKind.Invocation, OperationKind.ObjectCreation);
+                symbolStart.RegisterOperationAction(c => AnalyzeFieldReference(c, api, state), OperationKind.FieldReference);
+                symbolStart.RegisterSymbolEndAction(end => state.Report(end));
+            },
+            SymbolKind.NamedType);
     }
 
     /// <summary>Channel-typed locals of the body around <paramref name="operation"/> (lambdas and local functions included).</summary>
@@ -119,14 +109,14 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
                 }
 
                 var properties = ImmutableDictionary<string, string?>.Empty.Add(LocalProperty, local.Name);
-                context.ReportDiagnostic(Diagnostic.Create(
+                context.Report(
                     Rule,
                     creation.Syntax.GetLocation(),
                     facts.Drains.Select(d => LoopLocation(d.Loop)),
                     properties,
                     local.Name,
                     facts.Drains[0].Description,
-                    CompletionName(creation, api)));
+                    CompletionName(creation, api));
                 break;
             case EscapeKind.StoredInPrivateMember when use.Target is IFieldSymbol field && state.IsCandidate(field, api):
                 state.AddCreation(field, creation);
@@ -406,13 +396,13 @@ public sealed class ChannelNeverCompletedAnalyzer : DiagnosticAnalyzer
                         continue;
                     }
 
-                    context.ReportDiagnostic(Diagnostic.Create(
+                    context.Report(
                         Rule,
                         creation.Syntax.GetLocation(),
                         drains.Select(d => LoopLocation(d.Loop)),
                         field.Name,
                         drains[0].Description,
-                        creation is IObjectCreationOperation ? "CompleteAdding()" : "Writer.Complete()"));
+                        creation is IObjectCreationOperation ? "CompleteAdding()" : "Writer.Complete()");
                 }
             }
         }

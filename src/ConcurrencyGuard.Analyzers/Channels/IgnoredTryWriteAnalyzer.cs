@@ -1,8 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Channels;
 
@@ -14,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// An explicit discard (<c>_ = writer.TryWrite(item)</c>) states the intent and is not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
+public sealed class IgnoredTryWriteAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.IgnoredTryWrite,
@@ -34,31 +30,26 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.Writer is null)
         {
-            var api = ChannelApi.Create(WellKnownTypes.GetOrCreate(start.Compilation));
-            if (api?.Writer is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterSymbolStartAction(
-                symbolStart =>
-                {
-                    var type = (INamedTypeSymbol)symbolStart.Symbol;
-                    var state = new TypeState();
-                    symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
-                    symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
-                    symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
-                    symbolStart.RegisterOperationAction(c => RecordCollectionUse(c, api, type, state), OperationKind.FieldReference, OperationKind.PropertyReference);
-                    symbolStart.RegisterSymbolEndAction(c => state.Report(c));
-                },
-                SymbolKind.NamedType);
-        });
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                var state = new TypeState();
+                symbolStart.RegisterOperationAction(c => AnalyzeStatement(c, api, type, state), OperationKind.ExpressionStatement);
+                symbolStart.RegisterOperationAction(c => RecordFieldInitializer(c, api, type, state), OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
+                symbolStart.RegisterOperationAction(c => RecordFieldAssignment(c, api, type, state), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+                symbolStart.RegisterOperationAction(c => RecordCollectionUse(c, api, type, state), OperationKind.FieldReference, OperationKind.PropertyReference);
+                symbolStart.RegisterSymbolEndAction(c => state.Report(c));
+            },
+            SymbolKind.NamedType);
     }
 
     private static void AnalyzeStatement(OperationAnalysisContext context, ChannelApi api, INamedTypeSymbol type, TypeState state)
@@ -90,7 +81,7 @@ public sealed class IgnoredTryWriteAnalyzer : DiagnosticAnalyzer
             name += ".Writer";
         }
 
-        var diagnostic = Diagnostic.Create(Rule, (ReferenceEquals(invocation, statement.Operation) ? invocation : statement.Operation).Syntax.GetLocation(), name);
+        var diagnostic = DiagnosticReporting.Create(Rule, (ReferenceEquals(invocation, statement.Operation) ? invocation : statement.Operation).Syntax.GetLocation(), null, null, name);
         if (ChannelCollections.CollectionOfElement(source, api, type) is { } collection && IsTracked(collection, type))
         {
             // An element of the type's own collection of channels: judged by every channel put into it.

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Channels;
 
@@ -12,7 +9,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// producer/consumer queue without backpressure. The diagnostic carries the configured capacity for the fix.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
+public sealed class UnboundedBlockingCollectionAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.UnboundedBlockingCollection,
@@ -23,40 +20,34 @@ public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.BlockingCollection is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var api = ChannelApi.Create(types);
-            if (api?.BlockingCollection is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            // Judged per type, as CG4001: see QueueProducers for when an unbounded queue is bounded by design.
-            start.RegisterSymbolStartAction(
-                symbolStart =>
+        // Judged per type, as CG4001: see QueueProducers for when an unbounded queue is bounded by design.
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var producers = new QueueProducers((INamedTypeSymbol)symbolStart.Symbol, api, types);
+                var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
+                symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.ObjectCreation);
+                producers.RegisterRecording(symbolStart);
+                symbolStart.RegisterSymbolEndAction(c =>
                 {
-                    var producers = new QueueProducers((INamedTypeSymbol)symbolStart.Symbol, api, types);
-                    var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
-                    symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.ObjectCreation);
-                    producers.RegisterRecording(symbolStart);
-                    symbolStart.RegisterSymbolEndAction(c =>
+                    foreach (var (creation, diagnostic) in pending)
                     {
-                        foreach (var (creation, diagnostic) in pending)
+                        if (!producers.IsBoundedByDesign(creation))
                         {
-                            if (!producers.IsBoundedByDesign(creation))
-                            {
-                                c.ReportDiagnostic(diagnostic);
-                            }
+                            c.ReportDiagnostic(diagnostic);
                         }
-                    });
-                },
-                SymbolKind.NamedType);
-        });
+                    }
+                });
+            },
+            SymbolKind.NamedType);
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)
@@ -73,6 +64,6 @@ public sealed class UnboundedBlockingCollectionAnalyzer : DiagnosticAnalyzer
         var capacity = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, UnboundedChannelAnalyzer.DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(UnboundedChannelAnalyzer.CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(creation, "new " + creation.Type!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "()");
-        pending.Enqueue((creation, Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, name)));
+        pending.Enqueue((creation, DiagnosticReporting.Create(Rule, creation.Syntax.GetLocation(), null, properties, name)));
     }
 }

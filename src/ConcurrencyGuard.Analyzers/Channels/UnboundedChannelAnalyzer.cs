@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Channels;
 
@@ -13,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Channels;
 /// carries the configured capacity (<c>concurrency_guard.channel_capacity</c>) for the fix.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
+public sealed class UnboundedChannelAnalyzer : ConcurrencyGuardAnalyzer
 {
     public const string CapacityProperty = "Capacity";
     public const int DefaultCapacity = 1000;
@@ -27,41 +24,35 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var api = ChannelApi.Create(types);
+        if (api?.Channel is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var api = ChannelApi.Create(types);
-            if (api?.Channel is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            // Judged per type (all partial parts): whether a queue is bounded by design depends on every write to it.
-            start.RegisterSymbolStartAction(
-                symbolStart =>
+        // Judged per type (all partial parts): whether a queue is bounded by design depends on every write to it.
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                var producers = new QueueProducers(type, api, types);
+                var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
+                symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.Invocation);
+                producers.RegisterRecording(symbolStart);
+                symbolStart.RegisterSymbolEndAction(c =>
                 {
-                    var type = (INamedTypeSymbol)symbolStart.Symbol;
-                    var producers = new QueueProducers(type, api, types);
-                    var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
-                    symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.Invocation);
-                    producers.RegisterRecording(symbolStart);
-                    symbolStart.RegisterSymbolEndAction(c =>
+                    foreach (var (creation, diagnostic) in pending)
                     {
-                        foreach (var (creation, diagnostic) in pending)
+                        if (!producers.IsBoundedByDesign(creation))
                         {
-                            if (!producers.IsBoundedByDesign(creation))
-                            {
-                                c.ReportDiagnostic(diagnostic);
-                            }
+                            c.ReportDiagnostic(diagnostic);
                         }
-                    });
-                },
-                SymbolKind.NamedType);
-        });
+                    }
+                });
+            },
+            SymbolKind.NamedType);
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)
@@ -81,7 +72,7 @@ public sealed class UnboundedChannelAnalyzer : DiagnosticAnalyzer
         var capacity = context.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.ChannelCapacity, DefaultCapacity);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CapacityProperty, capacity.ToString(CultureInfo.InvariantCulture));
         var name = ChannelNames.NameOf(invocation, "Channel." + invocation.TargetMethod.Name + "<" + invocation.TargetMethod.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ">()");
-        pending.Enqueue((invocation, Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, name)));
+        pending.Enqueue((invocation, DiagnosticReporting.Create(Rule, invocation.Syntax.GetLocation(), null, properties, name)));
     }
 
     /// <summary>

@@ -1,11 +1,6 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Closures;
 
@@ -15,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Closures;
 /// The closure reads the variable, not a snapshot, so it sees the new value.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
+public sealed class CapturedVariableModifiedAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Property carrying the variable's name to the fixer.</summary>
     public const string VariableNameProperty = "Variable";
@@ -32,17 +27,12 @@ public sealed class CapturedVariableModifiedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var deferredCode = DeferredCode.GetOrCreate(WellKnownTypes.GetOrCreate(start.Compilation));
-            // Writes per method body, computed once and shared by every lambda of that body.
-            var writesCache = new ConditionalWeakTable<IOperation, Dictionary<ISymbol, List<Write>>>();
-            start.RegisterOperationAction(c => Analyze(c, deferredCode, writesCache), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
-        });
+        var deferredCode = DeferredCode.GetOrCreate(types);
+        // Writes per method body, computed once and shared by every lambda of that body.
+        var writesCache = new ConditionalWeakTable<IOperation, Dictionary<ISymbol, List<Write>>>();
+        start.RegisterOperationAction(c => Analyze(c, deferredCode, writesCache), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, ConditionalWeakTable<IOperation, Dictionary<ISymbol, List<Write>>> writesCache)

@@ -1,12 +1,7 @@
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Closures;
 
@@ -16,7 +11,7 @@ namespace ConcurrencyGuard.Analyzers.Closures;
 /// work is not awaited before that: it runs against a disposed object.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
+public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Present (value "true") when the deferring call is a statement that the fix can await in place.</summary>
     public const string AwaitableStatementProperty = "AwaitableStatement";
@@ -30,21 +25,15 @@ public sealed class DisposedResourceCapturedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var disposable = start.Compilation.GetSpecialType(SpecialType.System_IDisposable);
-            var asyncDisposable = types.Get(WellKnownTypeNames.IAsyncDisposable);
-            var deferredCode = DeferredCode.GetOrCreate(types);
-            var isDisposable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-            bool IsDisposableType(ITypeSymbol type) =>
-                isDisposable.GetOrAdd(type, t => WellKnownTypes.IsOrImplements(t, disposable) || WellKnownTypes.IsOrImplements(t, asyncDisposable));
-            start.RegisterOperationAction(c => Analyze(c, deferredCode, IsDisposableType), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
-        });
+        var disposable = start.Compilation.GetSpecialType(SpecialType.System_IDisposable);
+        var asyncDisposable = types.Get(WellKnownTypeNames.IAsyncDisposable);
+        var deferredCode = DeferredCode.GetOrCreate(types);
+        var isDisposable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+        bool IsDisposableType(ITypeSymbol type) =>
+            isDisposable.GetOrAdd(type, t => WellKnownTypes.IsOrImplements(t, disposable) || WellKnownTypes.IsOrImplements(t, asyncDisposable));
+        start.RegisterOperationAction(c => Analyze(c, deferredCode, IsDisposableType), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, Func<ITypeSymbol, bool> isDisposable)

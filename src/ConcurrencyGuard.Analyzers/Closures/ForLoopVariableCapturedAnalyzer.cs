@@ -1,9 +1,5 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Closures;
 
@@ -13,7 +9,7 @@ namespace ConcurrencyGuard.Analyzers.Closures;
 /// variable has by then, usually the final one.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ForLoopVariableCapturedAnalyzer : DiagnosticAnalyzer
+public sealed class ForLoopVariableCapturedAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Property carrying the loop variable's name to the fixer.</summary>
     public const string VariableNameProperty = "Variable";
@@ -27,15 +23,10 @@ public sealed class ForLoopVariableCapturedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var deferredCode = DeferredCode.GetOrCreate(WellKnownTypes.GetOrCreate(start.Compilation));
-            start.RegisterOperationAction(c => Analyze(c, deferredCode), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
-        });
+        var deferredCode = DeferredCode.GetOrCreate(types);
+        start.RegisterOperationAction(c => Analyze(c, deferredCode), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode)

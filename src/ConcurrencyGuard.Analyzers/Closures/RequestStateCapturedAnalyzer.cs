@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Closures;
 
@@ -16,7 +12,7 @@ namespace ConcurrencyGuard.Analyzers.Closures;
 /// Services of unknown or singleton lifetime (any interface, <c>ILogger&lt;T&gt;</c>, <c>IServiceScopeFactory</c>...) are not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
+public sealed class RequestStateCapturedAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.RequestStateCaptured,
@@ -30,22 +26,16 @@ public sealed class RequestStateCapturedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var request = new RequestTypes(types);
+        if (request.HttpContext is null && request.DbContext is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var request = new RequestTypes(types);
-            if (request.HttpContext is null && request.DbContext is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            var deferredCode = DeferredCode.GetOrCreate(types);
-            start.RegisterOperationAction(c => Analyze(c, deferredCode, request), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
-        });
+        var deferredCode = DeferredCode.GetOrCreate(types);
+        start.RegisterOperationAction(c => Analyze(c, deferredCode, request), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
     }
 
     private sealed class RequestTypes

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Http;
 
 /// <summary>
@@ -17,7 +11,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// Inside a loop the message says so.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
+public sealed class HttpClientPerOperationAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property present when the fix may swap the client for a shared one (no per-instance configuration).</summary>
     public const string ShareableProperty = "cg.shareable";
@@ -31,22 +25,16 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+        if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
-            {
-                return;
-            }
+            return;
+        }
 
-            var entryPoint = new System.Lazy<IMethodSymbol?>(() => start.Compilation.GetEntryPoint(default));
-            start.RegisterOperationAction(c => Analyze(c, types, httpClient, entryPoint), OperationKind.ObjectCreation);
-        });
+        var entryPoint = new System.Lazy<IMethodSymbol?>(() => start.Compilation.GetEntryPoint(default));
+        start.RegisterOperationAction(c => Analyze(c, types, httpClient, entryPoint), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol httpClient, System.Lazy<IMethodSymbol?> entryPoint)
@@ -98,11 +86,11 @@ public sealed class HttpClientPerOperationAnalyzer : DiagnosticAnalyzer
             properties = properties.Add(ShareableProperty, "true");
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.Report(
             Rule,
             creation.Syntax.GetLocation(),
             properties,
-            inLoop ? "loop iteration" : "call"));
+            inLoop ? "loop iteration" : "call");
     }
 
     /// <summary>A handler argument that is not created here: the pool lives in it, not in the client.</summary>

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Http;
 
@@ -18,7 +13,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// <c>AddServiceDefaults</c>, whose template adds the standard resilience handler to every client).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnalyzer
+public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.HttpClientRegisteredWithoutTimeout,
@@ -29,42 +24,37 @@ public sealed class HttpClientRegisteredWithoutTimeoutAnalyzer : DiagnosticAnaly
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var extensions = types.Get(WellKnownTypeNames.HttpClientFactoryServiceCollectionExtensions);
+        if (extensions is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var extensions = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.HttpClientFactoryServiceCollectionExtensions);
-            if (extensions is null || TestCode.IsTestAssembly(start.Compilation))
+            return;
+        }
+
+        // A compilation that configures every client (ConfigureHttpClientDefaults, Aspire's AddServiceDefaults)
+        // silences the rule; looked up once, by name, only when a registration is found.
+        var configuredGlobally = new System.Lazy<bool>(() => MentionsGlobalDefaults(start.Compilation, start.CancellationToken));
+        start.RegisterOperationAction(
+            c =>
             {
-                return;
-            }
-
-            // A compilation that configures every client (ConfigureHttpClientDefaults, Aspire's AddServiceDefaults)
-            // silences the rule; looked up once, by name, only when a registration is found.
-            var configuredGlobally = new System.Lazy<bool>(() => MentionsGlobalDefaults(start.Compilation, start.CancellationToken));
-            start.RegisterOperationAction(
-                c =>
+                var invocation = (IInvocationOperation)c.Operation;
+                if (invocation.TargetMethod.Name != "AddHttpClient"
+                    || !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, extensions)
+                    || Analyze(invocation, c.CancellationToken) is not { } name
+                    || configuredGlobally.Value)
                 {
-                    var invocation = (IInvocationOperation)c.Operation;
-                    if (invocation.TargetMethod.Name != "AddHttpClient"
-                        || !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, extensions)
-                        || Analyze(invocation, c.CancellationToken) is not { } name
-                        || configuredGlobally.Value)
-                    {
-                        return;
-                    }
+                    return;
+                }
 
-                    var seconds = c.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.HttpTimeoutSeconds, 30);
-                    c.ReportDiagnostic(Diagnostic.Create(
-                        Rule,
-                        invocation.Syntax.GetLocation(),
-                        ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(CultureInfo.InvariantCulture)),
-                        name));
-                },
-                OperationKind.Invocation);
-        });
+                var seconds = c.Options.GetIntOption(invocation.Syntax.SyntaxTree, OptionKeys.HttpTimeoutSeconds, 30);
+                c.Report(
+                    Rule,
+                    invocation.Syntax.GetLocation(),
+                    ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(CultureInfo.InvariantCulture)),
+                    name);
+            },
+            OperationKind.Invocation);
     }
 
     private static bool MentionsGlobalDefaults(Compilation compilation, System.Threading.CancellationToken cancellationToken)

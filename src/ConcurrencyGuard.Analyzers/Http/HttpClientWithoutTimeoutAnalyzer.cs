@@ -1,8 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Http;
 
@@ -14,7 +10,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// clients that come from <c>IHttpClientFactory</c> (no <c>new</c>: the factory's options own the timeout).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
+public sealed class HttpClientWithoutTimeoutAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.HttpClientWithoutTimeout,
@@ -25,21 +21,15 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+        if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, httpClient), OperationKind.ObjectCreation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, httpClient), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol httpClient)
@@ -60,6 +50,6 @@ public sealed class HttpClientWithoutTimeoutAnalyzer : DiagnosticAnalyzer
         var seconds = context.Options.GetIntOption(creation.Syntax.SyntaxTree, OptionKeys.HttpTimeoutSeconds, 30);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(CultureInfo.InvariantCulture));
         var what = symbol is ILocalSymbol or IFieldSymbol or IPropertySymbol ? $"The HttpClient in '{symbol.Name}'" : "This HttpClient";
-        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, what));
+        context.Report(Rule, creation.Syntax.GetLocation(), properties, what);
     }
 }

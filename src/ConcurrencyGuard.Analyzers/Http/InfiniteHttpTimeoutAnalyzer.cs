@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Http;
 
@@ -17,7 +12,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// the documented pattern for per-call timeouts.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
+public sealed class InfiniteHttpTimeoutAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.InfiniteHttpTimeout,
@@ -31,22 +26,16 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var httpClient = types.Get(WellKnownTypeNames.HttpClient);
+        if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var httpClient = types.Get(WellKnownTypeNames.HttpClient);
-            if (httpClient is null || TestCode.IsTestAssembly(start.Compilation))
-            {
-                return;
-            }
+            return;
+        }
 
-            var handler = types.Get(WellKnownTypeNames.SocketsHttpHandler);
-            start.RegisterOperationAction(c => Analyze(c, types, httpClient, handler), OperationKind.SimpleAssignment);
-        });
+        var handler = types.Get(WellKnownTypeNames.SocketsHttpHandler);
+        start.RegisterOperationAction(c => Analyze(c, types, httpClient, handler), OperationKind.SimpleAssignment);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol httpClient, INamedTypeSymbol? handler)
@@ -86,6 +75,6 @@ public sealed class InfiniteHttpTimeoutAnalyzer : DiagnosticAnalyzer
         var properties = ImmutableDictionary<string, string?>.Empty.Add(HttpClients.SecondsProperty, seconds.ToString(CultureInfo.InvariantCulture));
         var valueText = infinite ? "an infinite timeout" : span == System.TimeSpan.MaxValue ? "TimeSpan.MaxValue" : $"{span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (above the {max} s limit)";
         var how = infinite || span == System.TimeSpan.MaxValue ? "for ever" : "for minutes";
-        context.ReportDiagnostic(Diagnostic.Create(Rule, assignment.Value.Syntax.GetLocation(), properties, owner.Name + "." + property.Name, valueText, how));
+        context.Report(Rule, assignment.Value.Syntax.GetLocation(), properties, owner.Name + "." + property.Name, valueText, how);
     }
 }

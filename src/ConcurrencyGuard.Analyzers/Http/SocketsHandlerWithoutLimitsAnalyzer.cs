@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Http;
 
 /// <summary>
@@ -14,7 +9,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// Where a setting counts is the same as for CG3001 (<see cref="HttpClients.IsPropertySet"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
+public sealed class SocketsHandlerWithoutLimitsAnalyzer : ConcurrencyGuardAnalyzer
 {
     public const string MissingProperty = "cg.missing";
 
@@ -27,20 +22,15 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var handler = types.Get(WellKnownTypeNames.SocketsHttpHandler);
+        if (handler is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var handler = WellKnownTypes.GetOrCreate(start.Compilation).Get(WellKnownTypeNames.SocketsHttpHandler);
-            if (handler is null || TestCode.IsTestAssembly(start.Compilation))
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, handler), OperationKind.ObjectCreation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, handler), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol handler)
@@ -77,7 +67,7 @@ public sealed class SocketsHandlerWithoutLimitsAnalyzer : DiagnosticAnalyzer
         };
         var missing = (missingConnect ? "ConnectTimeout" : string.Empty) + (missingConnect && missingLifetime ? "," : string.Empty) + (missingLifetime ? "PooledConnectionLifetime" : string.Empty);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(MissingProperty, missing);
-        context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), properties, names, effect));
+        context.Report(Rule, creation.Syntax.GetLocation(), properties, names, effect);
     }
 
     /// <summary>Inside a lambda passed to <c>ConfigurePrimaryHttpMessageHandler</c>: IHttpClientFactory recycles the handler.</summary>

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Http;
 
@@ -18,7 +13,7 @@ namespace ConcurrencyGuard.Analyzers.Http;
 /// The fix forwards the token in scope (<see cref="TokenInScope"/>, <see cref="TokenForwarding"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
+public sealed class StreamedBodyWithoutDeadlineAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.StreamedBodyWithoutDeadline,
@@ -31,21 +26,15 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        var http = Types.Create(types);
+        if (http is null || types.CancellationToken is null || TestCode.IsTestAssembly(start.Compilation))
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            var http = Types.Create(types);
-            if (http is null || types.CancellationToken is null || TestCode.IsTestAssembly(start.Compilation))
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types, http), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types, http), OperationKind.Invocation);
     }
 
     private sealed class Types
@@ -117,7 +106,7 @@ public sealed class StreamedBodyWithoutDeadlineAnalyzer : DiagnosticAnalyzer
                 .Add(TokenForwarding.PositionProperty, missing.Position.ToString(CultureInfo.InvariantCulture)));
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, method.Name));
+        context.Report(Rule, invocation.Syntax.GetLocation(), properties, method.Name);
     }
 
     /// <summary>A real token is passed (not <c>CancellationToken.None</c>/<c>default</c>, which is no deadline either).</summary>

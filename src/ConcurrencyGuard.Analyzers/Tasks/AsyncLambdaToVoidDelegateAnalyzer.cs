@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
 /// <summary>
@@ -15,7 +9,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// is not wrapped in a catch-all try/catch.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class AsyncLambdaToVoidDelegateAnalyzer : DiagnosticAnalyzer
+public sealed class AsyncLambdaToVoidDelegateAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.AsyncLambdaToVoidDelegate,
@@ -26,15 +20,9 @@ public sealed class AsyncLambdaToVoidDelegateAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.DelegateCreation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.DelegateCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -46,9 +34,7 @@ public sealed class AsyncLambdaToVoidDelegateAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        IOperation value = creation;
-        value = OperationWalk.Outermost(value, Wrappers.Conversions | Wrappers.DelegateCreations);
-
+        var value = OperationWalk.Outermost(creation, Wrappers.Conversions | Wrappers.DelegateCreations);
         string consumer;
         var voidOnly = false;
         switch (value.Parent)

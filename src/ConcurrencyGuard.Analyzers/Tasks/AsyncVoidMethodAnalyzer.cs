@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -15,7 +13,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// flagged only when an exception can escape their body.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
+public sealed class AsyncVoidMethodAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property set when changing the return type to Task keeps the code compiling.</summary>
     public const string CanReturnTaskProperty = "CanReturnTask";
@@ -32,15 +30,9 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            start.RegisterSyntaxNodeAction(c => Analyze(c, types), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
-        });
+        start.RegisterSyntaxNodeAction(c => Analyze(c, types), SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement);
     }
 
     private static void Analyze(SyntaxNodeAnalysisContext context, WellKnownTypes types)
@@ -89,7 +81,7 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
         }
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CanReturnTaskProperty, "true");
-        context.ReportDiagnostic(Diagnostic.Create(Rule, identifier.GetLocation(), properties, symbol.Name, ReturnTaskReason));
+        context.Report(Rule, identifier.GetLocation(), properties, symbol.Name, ReturnTaskReason);
     }
 
     /// <summary>

@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
 /// <summary>
@@ -12,7 +7,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// exception, work whose body catches everything) or is already complete.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DiscardedTaskAnalyzer : DiagnosticAnalyzer
+public sealed class DiscardedTaskAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: the name of the method whose task is discarded (for the fix's log message).</summary>
     public const string MethodNameProperty = "cg.method";
@@ -26,20 +21,14 @@ public sealed class DiscardedTaskAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.SimpleAssignment);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.SimpleAssignment);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -53,7 +42,7 @@ public sealed class DiscardedTaskAnalyzer : DiagnosticAnalyzer
         var value = assignment.Value;
         value = OperationWalk.Strip(value, Wrappers.ImplicitConversions);
 
-        if (!DroppedTasks.TryGetDroppedCall(value, types, out var invocation) || !Awaitables.IsAwaitable(value.Type, types))
+        if (!DroppedTasks.TryGetDroppedCall(value, out var invocation) || !Awaitables.IsAwaitable(value.Type, types))
         {
             return;
         }
@@ -67,6 +56,6 @@ public sealed class DiscardedTaskAnalyzer : DiagnosticAnalyzer
 
         var named = invocation.TargetMethod.Name == "ConfigureAwait" && invocation.Instance is IInvocationOperation inner ? inner : invocation;
         var name = named.TargetMethod.Name;
-        context.ReportDiagnostic(Diagnostic.Create(Rule, assignment.Syntax.GetLocation(), ImmutableDictionary<string, string?>.Empty.Add(MethodNameProperty, name), name));
+        context.Report(Rule, assignment.Syntax.GetLocation(), ImmutableDictionary<string, string?>.Empty.Add(MethodNameProperty, name), name);
     }
 }

@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
 /// <summary>
@@ -11,7 +6,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// calls inside async functions); the code fix handles both.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DroppedTaskAnalyzer : DiagnosticAnalyzer
+public sealed class DroppedTaskAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.DroppedTask,
@@ -22,26 +17,20 @@ public sealed class DroppedTaskAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeStatement(c, types), OperationKind.ExpressionStatement);
-        });
+        start.RegisterOperationAction(c => AnalyzeStatement(c, types), OperationKind.ExpressionStatement);
     }
 
     private static void AnalyzeStatement(OperationAnalysisContext context, WellKnownTypes types)
     {
         var statement = (IExpressionStatementOperation)context.Operation;
-        if (!DroppedTasks.TryGetDroppedCall(statement.Operation, types, out var invocation))
+        if (!DroppedTasks.TryGetDroppedCall(statement.Operation, out var invocation))
         {
             return;
         }

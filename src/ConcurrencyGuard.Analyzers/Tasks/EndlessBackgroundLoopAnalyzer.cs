@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
@@ -19,7 +15,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// use starts it that way or drops its task (<c>_ = PumpAsync();</c>, <c>PumpAsync();</c>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
+public sealed class EndlessBackgroundLoopAnalyzer : ConcurrencyGuardAnalyzer
 {
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.EndlessBackgroundLoop,
@@ -30,21 +26,15 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.Task is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.Task is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            var deferred = DeferredCode.GetOrCreate(types);
-            start.RegisterSymbolStartAction(symbolStart => AnalyzeType(symbolStart, types, deferred), SymbolKind.NamedType);
-        });
+        var deferred = DeferredCode.GetOrCreate(types);
+        start.RegisterSymbolStartAction(symbolStart => AnalyzeType(symbolStart, types, deferred), SymbolKind.NamedType);
     }
 
     private static void AnalyzeType(SymbolStartAnalysisContext symbolStart, WellKnownTypes types, DeferredCode deferred)
@@ -108,12 +98,11 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
             {
                 if (backgroundUses.ContainsKey(method) && !otherUses.ContainsKey(method))
                 {
-                    var diagnostic = Diagnostic.Create(
+                    end.Report(
                         Rule,
                         LoopKeywordLocation(loop),
                         TokenInScope.Find(loop, method, types).ToProperties(),
                         "'" + method.Name + "' (started in the background by every caller)");
-                    end.ReportDiagnostic(diagnostic);
                 }
             }
         });
@@ -122,7 +111,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
     private static void Report(OperationAnalysisContext context, ILoopOperation loop, WellKnownTypes types, string where)
     {
         var properties = TokenInScope.Find(loop, context.ContainingSymbol, types).ToProperties();
-        context.ReportDiagnostic(Diagnostic.Create(Rule, LoopKeywordLocation(loop), properties, where));
+        context.Report(Rule, LoopKeywordLocation(loop), properties, where);
     }
 
     private static Location LoopKeywordLocation(ILoopOperation loop) => loop.Syntax switch
@@ -190,9 +179,7 @@ public sealed class EndlessBackgroundLoopAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        IOperation value = invocation;
-        value = OperationWalk.Outermost(value);
-
+        var value = OperationWalk.Outermost(invocation);
         return value.Parent is IExpressionStatementOperation
             || value.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation };
     }

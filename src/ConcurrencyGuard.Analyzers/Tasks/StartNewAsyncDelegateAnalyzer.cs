@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
 /// <summary>
@@ -12,7 +7,7 @@ namespace ConcurrencyGuard.Analyzers.Tasks;
 /// <c>await await</c>, a local that is later unwrapped, or a member/return declared with the nested type.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StartNewAsyncDelegateAnalyzer : DiagnosticAnalyzer
+public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
 {
     /// <summary>Diagnostic property: the result is only awaited as a statement, discarded or used as a plain Task, so unwrapping it keeps the code compiling.</summary>
     public const string CanUnwrapProperty = "CanUnwrap";
@@ -32,20 +27,14 @@ public sealed class StartNewAsyncDelegateAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void OnCompilationStart(CompilationStartAnalysisContext start, WellKnownTypes types)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (types.TaskOfT is null || types.TaskFactory is null)
         {
-            var types = WellKnownTypes.GetOrCreate(start.Compilation);
-            if (types.TaskOfT is null || types.TaskFactory is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, WellKnownTypes types)
@@ -77,11 +66,11 @@ public sealed class StartNewAsyncDelegateAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
+        context.Report(
             Rule,
             invocation.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation(),
             properties,
-            invocation.Type!.ToMinimalDisplayString(invocation.SemanticModel!, invocation.Syntax.SpanStart)));
+            invocation.Type!.ToMinimalDisplayString(invocation.SemanticModel!, invocation.Syntax.SpanStart));
     }
 
     /// <summary><c>Task&lt;X&gt;</c> where X is a task-like (Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt;).</summary>

@@ -1,14 +1,4 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Blocking;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Blocking;
 
@@ -19,47 +9,37 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// where <c>await</c> cannot be written (inside <c>lock</c>, a query clause).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BlockingCallInAsyncMethodFixer)), Shared]
-public sealed class BlockingCallInAsyncMethodFixer : CodeFixProvider
+public sealed class BlockingCallInAsyncMethodFixer : ConcurrencyGuardFixer
 {
     private const string EquivalenceKey = "AwaitAsyncCounterpart";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.BlockingCallInAsyncMethod);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public BlockingCallInAsyncMethodFixer()
+        : base(RuleIdentifiers.BlockingCallInAsyncMethod)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var node = scope.FindNode(diagnostic);
+        var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation is null || !FixHelpers.CanAwaitAt(invocation, model, scope.CancellationToken)
+            || model.GetSymbolInfo(invocation, scope.CancellationToken).Symbol is not IMethodSymbol method)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var types = WellKnownTypes.GetOrCreate(model.Compilation);
+        var replacement = method.Name == "Sleep" && types.Is(method.ContainingType, WellKnownTypeNames.Thread)
+            ? Sleep(invocation, diagnostic)
+            : Counterpart(invocation, method, types, diagnostic);
+        if (replacement is null)
         {
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (invocation is null || !FixHelpers.CanAwaitAt(invocation, model, context.CancellationToken)
-                || model.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method)
-            {
-                continue;
-            }
-
-            var types = WellKnownTypes.GetOrCreate(model.Compilation);
-            var replacement = method.Name == "Sleep" && method.ContainingType?.ToDisplayString() == "System.Threading.Thread"
-                ? Sleep(invocation, diagnostic)
-                : Counterpart(invocation, method, types, diagnostic);
-            if (replacement is null)
-            {
-                continue;
-            }
-
-            var name = diagnostic.Properties.TryGetValue(BlockingCallInAsyncMethodAnalyzer.CounterpartProperty, out var n) ? n : "the async counterpart";
-            context.RegisterCodeFix(
-                CodeAction.Create("Await " + name, ct => ReplaceAsync(context.Document, invocation, replacement, ct), EquivalenceKey),
-                diagnostic);
+            return null;
         }
+
+        var name = diagnostic.Properties.TryGetValue(BlockingCallInAsyncMethodAnalyzer.CounterpartProperty, out var n) ? n : "the async counterpart";
+        return scope.Replace("Await " + name, invocation, replacement, EquivalenceKey);
     }
 
     private static ExpressionSyntax? Sleep(InvocationExpressionSyntax invocation, Diagnostic diagnostic)
@@ -132,10 +112,4 @@ public sealed class BlockingCallInAsyncMethodFixer : CodeFixProvider
         GenericNameSyntax generic => generic.WithIdentifier(SyntaxFactory.Identifier(newName).WithTriviaFrom(generic.Identifier)),
         _ => SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(newName).WithTriviaFrom(name.GetFirstToken())),
     };
-
-    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
-    {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
-    }
 }

@@ -1,14 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.CodeFixes.Blocking;
@@ -21,36 +10,26 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// task (<c>StartNew</c> would not unwrap it as <c>Task.Run</c> does).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BlockingLoopOnThreadPoolFixer)), Shared]
-public sealed class BlockingLoopOnThreadPoolFixer : CodeFixProvider
+public sealed class BlockingLoopOnThreadPoolFixer : ConcurrencyGuardFixer
 {
     private const string EquivalenceKey = "LongRunning";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.BlockingLoopOnThreadPool);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public BlockingLoopOnThreadPoolFixer()
+        : base(RuleIdentifiers.BlockingLoopOnThreadPool)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var invocation = scope.FindNode(diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation is null || model.GetOperation(invocation, scope.CancellationToken) is not IInvocationOperation operation
+            || Rewrite(invocation, operation, WellKnownTypes.GetOrCreate(model.Compilation)) is not { } replacement)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var invocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (invocation is null || model.GetOperation(invocation, context.CancellationToken) is not IInvocationOperation operation
-                || Rewrite(invocation, operation, WellKnownTypes.GetOrCreate(model.Compilation)) is not { } replacement)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Run on a dedicated thread (LongRunning)", ct => ReplaceAsync(context.Document, invocation, replacement, ct), EquivalenceKey),
-                diagnostic);
-        }
+        return scope.Replace("Run on a dedicated thread (LongRunning)", invocation, replacement, EquivalenceKey);
     }
 
     private static ExpressionSyntax? Rewrite(InvocationExpressionSyntax invocation, IInvocationOperation operation, WellKnownTypes types)
@@ -140,11 +119,5 @@ public sealed class BlockingLoopOnThreadPoolFixer : CodeFixProvider
         }
 
         return invocation.WithExpression(expression).WithArgumentList(argumentList);
-    }
-
-    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
-    {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
     }
 }

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Blocking;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,45 +14,35 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockWithoutGuaranteedReleaseFixer)), Shared]
-public sealed class LockWithoutGuaranteedReleaseFixer : CodeFixProvider
+public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
 {
     private const string EquivalenceKey = "ReleaseInFinally";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockWithoutGuaranteedRelease);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public LockWithoutGuaranteedReleaseFixer()
+        : base(RuleIdentifiers.LockWithoutGuaranteedRelease)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var node = scope.FindNode(diagnostic);
+        var statement = node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+        if (statement?.Parent is not BlockSyntax block
+            || !diagnostic.Properties.TryGetValue(LockWithoutGuaranteedReleaseAnalyzer.ShapeProperty, out var shape))
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        (SyntaxNode Old, SyntaxNode New)? edit = shape == LockWithoutGuaranteedReleaseAnalyzer.InsideTry
+            ? MoveOutOfTry(statement, block)
+            : WrapInTry(statement, block, model, scope.CancellationToken);
+        if (edit is not { } e)
         {
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var statement = node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
-            if (statement?.Parent is not BlockSyntax block
-                || !diagnostic.Properties.TryGetValue(LockWithoutGuaranteedReleaseAnalyzer.ShapeProperty, out var shape))
-            {
-                continue;
-            }
-
-            (SyntaxNode Old, SyntaxNode New)? edit = shape == LockWithoutGuaranteedReleaseAnalyzer.InsideTry
-                ? MoveOutOfTry(statement, block)
-                : WrapInTry(statement, block, model, context.CancellationToken);
-            if (edit is not { } e)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Release in a finally", ct => ReplaceAsync(context.Document, e.Old, e.New, ct), EquivalenceKey),
-                diagnostic);
+            return null;
         }
+
+        return scope.Replace("Release in a finally", e.Old, e.New, EquivalenceKey);
     }
 
     private static (SyntaxNode, SyntaxNode)? MoveOutOfTry(ExpressionStatementSyntax wait, BlockSyntax tryBlock)
@@ -91,9 +69,7 @@ public sealed class LockWithoutGuaranteedReleaseFixer : CodeFixProvider
         var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
             .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
-        var semaphore = model.Compilation.GetTypeByMetadataName(WellKnownTypeNames.SemaphoreSlim);
-        var monitor = model.Compilation.GetTypeByMetadataName(WellKnownTypeNames.Monitor);
-        var locks = new LockWithoutGuaranteedReleaseAnalyzer.Locks(semaphore, monitor);
+        var locks = LockWithoutGuaranteedReleaseAnalyzer.Locks.Create(WellKnownTypes.GetOrCreate(model.Compilation));
         if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
         {
             return null;
@@ -172,11 +148,5 @@ public sealed class LockWithoutGuaranteedReleaseFixer : CodeFixProvider
 
         statements = statements.Insert(start + 1, tryStatement);
         return (block, block.WithStatements(statements));
-    }
-
-    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
-    {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
     }
 }

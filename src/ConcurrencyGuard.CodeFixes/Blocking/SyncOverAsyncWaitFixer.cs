@@ -1,14 +1,4 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Blocking;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Blocking;
 
@@ -19,49 +9,41 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// or token are not rewritten: awaiting would drop the timeout.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SyncOverAsyncWaitFixer)), Shared]
-public sealed class SyncOverAsyncWaitFixer : CodeFixProvider
+public sealed class SyncOverAsyncWaitFixer : ConcurrencyGuardFixer
 {
     private const string EquivalenceKey = "AwaitTask";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.SyncOverAsyncWait);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public SyncOverAsyncWaitFixer()
+        : base(RuleIdentifiers.SyncOverAsyncWait)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override async Task<IEnumerable<CodeAction>> GetFixesAsync(FixScope scope, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.ContainsKey(SyncOverAsyncWaitAnalyzer.CanAwaitProperty))
         {
-            return;
+            return NoFixes;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        if (scope.FindNode(diagnostic) is not SimpleNameSyntax name
+            || Rewrite(name) is not { } rewrite)
         {
-            if (!diagnostic.Properties.ContainsKey(SyncOverAsyncWaitAnalyzer.CanAwaitProperty))
-            {
-                continue;
-            }
-
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not SimpleNameSyntax name
-                || Rewrite(name) is not { } rewrite)
-            {
-                continue;
-            }
-
-            // WaitAll(tasks, timeout) with a non-literal timeout: only the single-parameter overloads are rewritten.
-            if (rewrite.Old is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WaitAll" or "WaitAny" } } waitAll)
-            {
-                var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-                if (model?.GetSymbolInfo(waitAll, context.CancellationToken).Symbol is not IMethodSymbol { Parameters.Length: 1 })
-                {
-                    continue;
-                }
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Await the task", ct => ApplyAsync(context.Document, rewrite.Old, rewrite.New, ct), EquivalenceKey),
-                diagnostic);
+            return NoFixes;
         }
+
+        // WaitAll(tasks, timeout) with a non-literal timeout: only the single-parameter overloads are rewritten.
+        if (rewrite.Old is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WaitAll" or "WaitAny" } } waitAll)
+        {
+            var model = await scope.Document.GetSemanticModelAsync(scope.CancellationToken).ConfigureAwait(false);
+            if (model?.GetSymbolInfo(waitAll, scope.CancellationToken).Symbol is not IMethodSymbol { Parameters.Length: 1 })
+            {
+                return NoFixes;
+            }
+        }
+
+        return new[] { scope.Replace("Await the task", rewrite.Old, rewrite.New, EquivalenceKey) };
     }
 
     private static (SyntaxNode Old, SyntaxNode New)? Rewrite(SimpleNameSyntax name)
@@ -106,16 +88,5 @@ public sealed class SyncOverAsyncWaitFixer : CodeFixProvider
         }
 
         return invocation.ArgumentList.Arguments.Count > 0;
-    }
-
-    private static async Task<Document> ApplyAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
-    {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        if (root is null)
-        {
-            return document;
-        }
-
-        return document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
     }
 }

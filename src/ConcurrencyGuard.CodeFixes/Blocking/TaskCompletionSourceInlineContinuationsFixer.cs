@@ -1,13 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.CodeFixes.Blocking;
@@ -18,36 +8,26 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// passed as the state by the <c>TaskCreationOptions</c> value it was meant to be.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TaskCompletionSourceInlineContinuationsFixer)), Shared]
-public sealed class TaskCompletionSourceInlineContinuationsFixer : CodeFixProvider
+public sealed class TaskCompletionSourceInlineContinuationsFixer : ConcurrencyGuardFixer
 {
     private const string EquivalenceKey = "RunContinuationsAsynchronously";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TaskCompletionSourceInlineContinuations);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public TaskCompletionSourceInlineContinuationsFixer()
+        : base(RuleIdentifiers.TaskCompletionSourceInlineContinuations)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var creation = scope.FindNode(diagnostic).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>();
+        if (creation is null || model.GetOperation(creation, scope.CancellationToken) is not IObjectCreationOperation operation
+            || Rewrite(creation, operation) is not { } replacement)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var creation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>();
-            if (creation is null || model.GetOperation(creation, context.CancellationToken) is not IObjectCreationOperation operation
-                || Rewrite(creation, operation) is not { } replacement)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Add TaskCreationOptions.RunContinuationsAsynchronously", ct => ReplaceAsync(context.Document, creation, replacement, ct), EquivalenceKey),
-                diagnostic);
-        }
+        return scope.Replace("Add TaskCreationOptions.RunContinuationsAsynchronously", creation, replacement, EquivalenceKey);
     }
 
     private static SyntaxNode? Rewrite(BaseObjectCreationExpressionSyntax creation, IObjectCreationOperation operation)
@@ -87,11 +67,5 @@ public sealed class TaskCompletionSourceInlineContinuationsFixer : CodeFixProvid
         return creation.ArgumentList is null && creation is ObjectCreationExpressionSyntax objectCreation
             ? objectCreation.WithType(objectCreation.Type.WithoutTrailingTrivia()).WithArgumentList(newList.WithTrailingTrivia(objectCreation.Type.GetTrailingTrivia()))
             : creation.WithArgumentList(newList);
-    }
-
-    private static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken ct)
-    {
-        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode));
     }
 }

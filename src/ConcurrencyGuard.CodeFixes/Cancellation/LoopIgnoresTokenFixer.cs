@@ -1,15 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.CodeFixes.Cancellation;
 
 /// <summary>
@@ -17,46 +5,36 @@ namespace ConcurrencyGuard.CodeFixes.Cancellation;
 /// and <c>for(;;)</c>) a condition that ends the loop on cancellation. Not offered when the token was ambiguous.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LoopIgnoresTokenFixer)), Shared]
-public sealed class LoopIgnoresTokenFixer : CodeFixProvider
+public sealed class LoopIgnoresTokenFixer : ConcurrencyGuardFixer
 {
     public const string ThrowKey = "ThrowIfCancellationRequested";
     public const string ConditionKey = "LoopWhileNotCancelled";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LoopIgnoresToken);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public LoopIgnoresTokenFixer()
+        : base(RuleIdentifiers.LoopIgnoresToken)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override IEnumerable<CodeAction> GetFixes(FixScope scope, Diagnostic diagnostic)
+    {
+        if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
         {
-            return;
+            yield break;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var loop = scope.Root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
+        if (loop is not (WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax))
         {
-            if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
-            {
-                continue;
-            }
+            yield break;
+        }
 
-            var loop = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
-            if (loop is not (WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax))
-            {
-                continue;
-            }
+        yield return CodeAction.Create($"Call {token}.ThrowIfCancellationRequested() on every pass", ct => ThrowAsync(scope.Document, (StatementSyntax)loop, token, ct), ThrowKey);
 
-            context.RegisterCodeFix(
-                CodeAction.Create($"Call {token}.ThrowIfCancellationRequested() on every pass", ct => ThrowAsync(context.Document, (StatementSyntax)loop, token, ct), ThrowKey),
-                diagnostic);
-
-            if (loop is WhileStatementSyntax or ForStatementSyntax)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Loop while !{token}.IsCancellationRequested", ct => ConditionAsync(context.Document, (StatementSyntax)loop, token, ct), ConditionKey),
-                    diagnostic);
-            }
+        if (loop is WhileStatementSyntax or ForStatementSyntax)
+        {
+            yield return CodeAction.Create($"Loop while !{token}.IsCancellationRequested", ct => ConditionAsync(scope.Document, (StatementSyntax)loop, token, ct), ConditionKey);
         }
     }
 

@@ -1,15 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Cancellation;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Cancellation;
 
@@ -19,38 +8,30 @@ namespace ConcurrencyGuard.CodeFixes.Cancellation;
 /// <c>cts.CancelAfter(timeout);</c>. Not offered when the token is ambiguous or the declaration cannot be rewritten.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TimeoutDropsCallerTokenFixer)), Shared]
-public sealed class TimeoutDropsCallerTokenFixer : CodeFixProvider
+public sealed class TimeoutDropsCallerTokenFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TimeoutDropsCallerToken);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public TimeoutDropsCallerTokenFixer()
+        : base(RuleIdentifiers.TimeoutDropsCallerToken)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.ContainsKey(TimeoutDropsCallerTokenAnalyzer.CanRewriteProperty)
+            || !TokenInScope.TryGetTokenExpression(diagnostic, out var token)
+            || scope.FindNode(diagnostic) is not BaseObjectCreationExpressionSyntax creation
+            || creation.FirstAncestorOrSelf<VariableDeclaratorSyntax>() is not { } declarator
+            || declarator.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.ContainsKey(TimeoutDropsCallerTokenAnalyzer.CanRewriteProperty)
-                || !TokenInScope.TryGetTokenExpression(diagnostic, out var token)
-                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not BaseObjectCreationExpressionSyntax creation
-                || creation.FirstAncestorOrSelf<VariableDeclaratorSyntax>() is not { } declarator
-                || declarator.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } statement)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Link to {token} and CancelAfter the timeout",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(statement, Rewrite(root, statement, declarator, creation, token)))),
-                    "LinkAndCancelAfter"),
-                diagnostic);
-        }
+        return CodeAction.Create(
+            $"Link to {token} and CancelAfter the timeout",
+            _ => Task.FromResult(scope.Document.WithSyntaxRoot(scope.Root.ReplaceNode(statement, Rewrite(scope.Root, statement, declarator, creation, token)))),
+            "LinkAndCancelAfter");
     }
 
     private static IEnumerable<StatementSyntax> Rewrite(SyntaxNode root, LocalDeclarationStatementSyntax statement, VariableDeclaratorSyntax declarator, BaseObjectCreationExpressionSyntax creation, ExpressionSyntax token)

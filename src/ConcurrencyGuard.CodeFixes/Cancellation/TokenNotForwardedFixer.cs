@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
 using System.Globalization;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Cancellation;
 
@@ -20,37 +8,25 @@ namespace ConcurrencyGuard.CodeFixes.Cancellation;
 /// the token was ambiguous, or when the new call would bind to something else.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TokenNotForwardedFixer)), Shared]
-public sealed class TokenNotForwardedFixer : CodeFixProvider
+public sealed class TokenNotForwardedFixer : DocumentFixer
 {
     public const string EquivalenceKey = "PassToken";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TokenNotForwarded);
-
-    /// <summary>All fixes of a document at once, so nested calls (<c>Task.Run(() =&gt; SendAsync(x))</c>) both get their token.</summary>
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public TokenNotForwardedFixer()
+        : base(RuleIdentifiers.TokenNotForwarded)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (Resolve(scope.Root, model, diagnostic, scope.CancellationToken) is not { } edit)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Resolve(root, model, diagnostic, context.CancellationToken) is not { } edit)
-            {
-                continue;
-            }
-
-            var title = edit.Collection is not null ? $"Enumerate with WithCancellation({edit.Token})" : $"Pass {edit.Token}";
-            context.RegisterCodeFix(
-                CodeAction.Create(title, ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct), EquivalenceKey),
-                diagnostic);
-        }
+        var title = edit.Collection is not null ? $"Enumerate with WithCancellation({edit.Token})" : $"Pass {edit.Token}";
+        return FixOne(scope, diagnostic, title, EquivalenceKey);
     }
 
     private sealed class Edit
@@ -104,7 +80,7 @@ public sealed class TokenNotForwardedFixer : CodeFixProvider
         return BindsToMethodWithToken(model, invocation, changed, ct) ? new Edit(token, invocation, parameterName, position, null) : null;
     }
 
-    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

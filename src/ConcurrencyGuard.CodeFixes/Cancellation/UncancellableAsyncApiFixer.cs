@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Cancellation;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
@@ -25,38 +13,24 @@ namespace ConcurrencyGuard.CodeFixes.Cancellation;
 /// use, or methods used as a method group (a delegate conversion would break).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UncancellableAsyncApiFixer)), Shared]
-public sealed class UncancellableAsyncApiFixer : CodeFixProvider
+public sealed class UncancellableAsyncApiFixer : DocumentFixer
 {
     private const string ParameterName = "cancellationToken";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UncancellableAsyncApi);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public UncancellableAsyncApiFixer()
+        : base(RuleIdentifiers.UncancellableAsyncApi)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override async Task<IEnumerable<CodeAction>> GetFixesAsync(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (await ResolveAsync(scope.Document, scope.Root, model, diagnostic, scope.CancellationToken).ConfigureAwait(false) is null)
         {
-            return;
+            return NoFixes;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (await ResolveAsync(context.Document, root, model, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Add 'CancellationToken cancellationToken = default' and pass it on",
-                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    "AddTokenParameter"),
-                diagnostic);
-        }
+        return new[] { FixOne(scope, diagnostic, "Add 'CancellationToken cancellationToken = default' and pass it on", "AddTokenParameter") };
     }
 
     private static async Task<MethodDeclarationSyntax?> ResolveAsync(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken ct)
@@ -86,7 +60,7 @@ public sealed class UncancellableAsyncApiFixer : CodeFixProvider
         return method;
     }
 
-    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Channels;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 
 namespace ConcurrencyGuard.CodeFixes.Channels;
@@ -29,43 +17,30 @@ namespace ConcurrencyGuard.CodeFixes.Channels;
 /// swallowing the draining loop; fields are left to the owner (there is no single "end of production" to pick).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ChannelNeverCompletedFixer)), Shared]
-public sealed class ChannelNeverCompletedFixer : CodeFixProvider
+public sealed class ChannelNeverCompletedFixer : ConcurrencyGuardFixer
 {
-    private static readonly string[] ChannelWrites = { "WriteAsync", "TryWrite", "WaitToWriteAsync" };
-    private static readonly string[] CollectionWrites = { "Add", "TryAdd" };
-
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ChannelWriterNeverCompleted);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public ChannelNeverCompletedFixer()
+        : base(RuleIdentifiers.ChannelWriterNeverCompleted)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (!diagnostic.Properties.ContainsKey(ChannelNeverCompletedAnalyzer.LocalProperty))
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var creation = scope.FindNode(diagnostic) as ExpressionSyntax;
+        var plan = creation is null ? null : Plan(creation, diagnostic, model, scope.CancellationToken);
+        if (plan is null)
         {
-            if (!diagnostic.Properties.ContainsKey(ChannelNeverCompletedAnalyzer.LocalProperty))
-            {
-                continue;
-            }
-
-            var creation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
-            var plan = creation is null ? null : Plan(creation, diagnostic, model, context.CancellationToken);
-            if (plan is null)
-            {
-                continue;
-            }
-
-            var title = $"Complete '{plan.Value.Name}' in a finally block after the producer";
-            context.RegisterCodeFix(
-                CodeAction.Create(title, _ => Task.FromResult(Apply(context.Document, root, plan.Value)), equivalenceKey: "CompleteInFinally"),
-                diagnostic);
+            return null;
         }
+
+        var title = $"Complete '{plan.Value.Name}' in a finally block after the producer";
+        return CodeAction.Create(title, _ => Task.FromResult(Apply(scope.Document, scope.Root, plan.Value)), equivalenceKey: "CompleteInFinally");
     }
 
     private readonly struct FixPlan
@@ -91,12 +66,13 @@ public sealed class ChannelNeverCompletedFixer : CodeFixProvider
         if (creation.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
             || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax declaration
             || declaration.Parent is not BlockSyntax declarationBlock
-            || model.GetDeclaredSymbol(declarator, ct) is not ILocalSymbol local)
+            || model.GetDeclaredSymbol(declarator, ct) is not ILocalSymbol local
+            || ChannelApi.Create(WellKnownTypes.GetOrCreate(model.Compilation)) is not { } api)
         {
             return null;
         }
 
-        var isCollection = model.GetTypeInfo(creation, ct).Type?.Name == "BlockingCollection";
+        var isCollection = api.IsBlockingCollection(model.GetTypeInfo(creation, ct).Type);
         var function = FunctionOf(declaration);
         if (function is null)
         {
@@ -116,7 +92,7 @@ public sealed class ChannelNeverCompletedFixer : CodeFixProvider
 
         var writes = function.DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Where(i => i.Expression is MemberAccessExpressionSyntax access
-                && (isCollection ? CollectionWrites : ChannelWrites).Contains(access.Name.Identifier.ValueText)
+                && model.GetSymbolInfo(i, ct).Symbol is IMethodSymbol method && api.IsWrite(method)
                 && RefersTo(StripWriter(access.Expression), group, model, ct))
             .ToList();
         if (writes.Count == 0)

@@ -1,15 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace ConcurrencyGuard.CodeFixes.Channels;
 
 /// <summary>
@@ -19,43 +7,33 @@ namespace ConcurrencyGuard.CodeFixes.Channels;
 /// synchronous code (blocking there would trade a lost item for a blocked thread) nor for <c>writer?.TryWrite</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IgnoredTryWriteFixer)), Shared]
-public sealed class IgnoredTryWriteFixer : CodeFixProvider
+public sealed class IgnoredTryWriteFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.IgnoredTryWrite);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public IgnoredTryWriteFixer()
+        : base(RuleIdentifiers.IgnoredTryWrite)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
-        {
-            return;
-        }
+    }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not
-                {
-                    Expression: MemberAccessExpressionSyntax { Name: IdentifierNameSyntax { Identifier.ValueText: "TryWrite" } } access,
-                } invocation
-                || invocation.Parent is not (ExpressionStatementSyntax or AnonymousFunctionExpressionSyntax)
-                || invocation.ArgumentList.Arguments.Count != 1
-                || !FixHelpers.CanAwaitAt(invocation, model, context.CancellationToken))
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (scope.FindNode(diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not
             {
-                continue;
-            }
-
-            // The shared resolver: nearest parameter, stoppingToken, RequestAborted, a local source; never a guess.
-            var token = TokenInScope.Find(model, invocation, context.CancellationToken).Token?.ExpressionText;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Await WriteAsync (wait for room instead of dropping the item)",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, Rewrite(invocation, access, token)))),
-                    equivalenceKey: "AwaitWriteAsync"),
-                diagnostic);
+                Expression: MemberAccessExpressionSyntax { Name: IdentifierNameSyntax { Identifier.ValueText: "TryWrite" } } access,
+            } invocation
+            || invocation.Parent is not (ExpressionStatementSyntax or AnonymousFunctionExpressionSyntax)
+            || invocation.ArgumentList.Arguments.Count != 1
+            || !FixHelpers.CanAwaitAt(invocation, model, scope.CancellationToken))
+        {
+            return null;
         }
+
+        // The shared resolver: nearest parameter, stoppingToken, RequestAborted, a local source; never a guess.
+        var token = TokenInScope.Find(model, invocation, scope.CancellationToken).Token?.ExpressionText;
+        return CodeAction.Create(
+            "Await WriteAsync (wait for room instead of dropping the item)",
+            _ => Task.FromResult(scope.Document.WithSyntaxRoot(scope.Root.ReplaceNode(invocation, Rewrite(invocation, access, token)))),
+            equivalenceKey: "AwaitWriteAsync");
     }
 
     private static ExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, MemberAccessExpressionSyntax access, string? token)

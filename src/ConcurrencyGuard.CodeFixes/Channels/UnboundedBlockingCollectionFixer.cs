@@ -1,13 +1,4 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Channels;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Channels;
 
@@ -16,39 +7,31 @@ namespace ConcurrencyGuard.CodeFixes.Channels;
 /// argument when there is one). N comes from <c>concurrency_guard.channel_capacity</c> (default 1000).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedBlockingCollectionFixer)), Shared]
-public sealed class UnboundedBlockingCollectionFixer : CodeFixProvider
+public sealed class UnboundedBlockingCollectionFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UnboundedBlockingCollection);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public UnboundedBlockingCollectionFixer()
+        : base(RuleIdentifiers.UnboundedBlockingCollection)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        if (scope.FindNode(diagnostic).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is not { } creation
+            || creation.Span != diagnostic.Location.SourceSpan
+            || creation.ArgumentList is { Arguments.Count: > 1 })
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is not { } creation
-                || creation.Span != diagnostic.Location.SourceSpan
-                || creation.ArgumentList is { Arguments.Count: > 1 })
-            {
-                continue;
-            }
-
-            var capacity = diagnostic.Properties.TryGetValue(UnboundedChannelAnalyzer.CapacityProperty, out var raw) && int.TryParse(raw, out var n) && n > 0
-                ? n
-                : UnboundedChannelAnalyzer.DefaultCapacity;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Bound the collection (boundedCapacity: {capacity}, Add blocks when full)",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(creation, AddCapacity(creation, capacity)))),
-                    equivalenceKey: "BoundedCapacity"),
-                diagnostic);
-        }
+        var capacity = diagnostic.Properties.TryGetValue(UnboundedChannelAnalyzer.CapacityProperty, out var raw) && int.TryParse(raw, out var n) && n > 0
+            ? n
+            : UnboundedChannelAnalyzer.DefaultCapacity;
+        return CodeAction.Create(
+            $"Bound the collection (boundedCapacity: {capacity}, Add blocks when full)",
+            _ => Task.FromResult(scope.Document.WithSyntaxRoot(scope.Root.ReplaceNode(creation, AddCapacity(creation, capacity)))),
+            equivalenceKey: "BoundedCapacity");
     }
 
     private static BaseObjectCreationExpressionSyntax AddCapacity(BaseObjectCreationExpressionSyntax creation, int capacity)

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Channels;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace ConcurrencyGuard.CodeFixes.Channels;
@@ -23,49 +11,39 @@ namespace ConcurrencyGuard.CodeFixes.Channels;
 /// (the framework has no bounded prioritized channel) nor when the options expression cannot be carried over.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedChannelFixer)), Shared]
-public sealed class UnboundedChannelFixer : CodeFixProvider
+public sealed class UnboundedChannelFixer : ConcurrencyGuardFixer
 {
     private const string OptionsType = "System.Threading.Channels.BoundedChannelOptions";
     private const string FullModeType = "System.Threading.Channels.BoundedChannelFullMode";
     private static readonly string[] CarriedOptions = { "SingleReader", "SingleWriter", "AllowSynchronousContinuations" };
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UnboundedChannel);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public UnboundedChannelFixer()
+        : base(RuleIdentifiers.UnboundedChannel)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (scope.FindNode(diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
+            || invocation.Span != diagnostic.Location.SourceSpan)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var capacity = diagnostic.Properties.TryGetValue(UnboundedChannelAnalyzer.CapacityProperty, out var raw) && int.TryParse(raw, out var n) && n > 0
+            ? n
+            : UnboundedChannelAnalyzer.DefaultCapacity;
+        var replacement = TryBuildBounded(invocation, model, capacity, scope.CancellationToken);
+        if (replacement is null)
         {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation
-                || invocation.Span != diagnostic.Location.SourceSpan)
-            {
-                continue;
-            }
-
-            var capacity = diagnostic.Properties.TryGetValue(UnboundedChannelAnalyzer.CapacityProperty, out var raw) && int.TryParse(raw, out var n) && n > 0
-                ? n
-                : UnboundedChannelAnalyzer.DefaultCapacity;
-            var replacement = TryBuildBounded(invocation, model, capacity, context.CancellationToken);
-            if (replacement is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Use a bounded channel (capacity {capacity}, producers wait when full)",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, replacement))),
-                    equivalenceKey: "BoundedChannel"),
-                diagnostic);
+            return null;
         }
+
+        return CodeAction.Create(
+            $"Use a bounded channel (capacity {capacity}, producers wait when full)",
+            _ => Task.FromResult(scope.Document.WithSyntaxRoot(scope.Root.ReplaceNode(invocation, replacement))),
+            equivalenceKey: "BoundedChannel");
     }
 
     private static InvocationExpressionSyntax? TryBuildBounded(InvocationExpressionSyntax invocation, SemanticModel model, int capacity, CancellationToken ct)

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Closures;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 
@@ -22,37 +10,25 @@ namespace ConcurrencyGuard.CodeFixes.Closures;
 /// not when the deferred code writes the variable itself (the copy would swallow the write).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CapturedVariableModifiedFixer)), Shared]
-public sealed class CapturedVariableModifiedFixer : CodeFixProvider
+public sealed class CapturedVariableModifiedFixer : DocumentFixer
 {
     private const string EquivalenceKey = "CopyCapturedVariable";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.CapturedVariableModified);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public CapturedVariableModifiedFixer()
+        : base(RuleIdentifiers.CapturedVariableModified)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        if (Resolve(scope.Root, diagnostic) is not { } target)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Resolve(root, diagnostic) is not { } target)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Copy '{target.Name}' to a new local before the lambda",
-                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    EquivalenceKey),
-                diagnostic);
-        }
+        return FixOne(scope, diagnostic, $"Copy '{target.Name}' to a new local before the lambda", EquivalenceKey);
     }
 
     private sealed class Target
@@ -102,7 +78,7 @@ public sealed class CapturedVariableModifiedFixer : CodeFixProvider
         return references.Count == 0 ? null : new Target(statement, name, references.ToImmutable());
     }
 
-    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         if (root is null)
@@ -120,7 +96,7 @@ public sealed class CapturedVariableModifiedFixer : CodeFixProvider
                 continue; // already handled through another diagnostic of the same lambda and variable
             }
 
-            var copyName = UniqueName(target.Statement, target.Name + "Copy", taken);
+            var copyName = FixHelpers.UniqueName(target.Statement, target.Name + "Copy", taken);
             foreach (var reference in target.References)
             {
                 editor.ReplaceNode(reference, SyntaxFactory.IdentifierName(copyName).WithTriviaFrom(reference));
@@ -133,20 +109,5 @@ public sealed class CapturedVariableModifiedFixer : CodeFixProvider
         }
 
         return editor.GetChangedDocument();
-    }
-
-    private static string UniqueName(SyntaxNode near, string candidate, HashSet<string> taken)
-    {
-        var scope = near.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax) ?? near;
-        var used = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
-        var name = candidate;
-        var key = scope.SpanStart + ":";
-        for (var i = 2; used.Contains(name) || taken.Contains(key + name); i++)
-        {
-            name = candidate + i;
-        }
-
-        taken.Add(key + name);
-        return name;
     }
 }

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Closures;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
 namespace ConcurrencyGuard.CodeFixes.Closures;
@@ -22,38 +10,24 @@ namespace ConcurrencyGuard.CodeFixes.Closures;
 /// the right change (await later, acquire the resource inside the lambda) needs a human.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposedResourceCapturedFixer)), Shared]
-public sealed class DisposedResourceCapturedFixer : CodeFixProvider
+public sealed class DisposedResourceCapturedFixer : DocumentFixer
 {
     private const string EquivalenceKey = "AwaitInsideScope";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DisposedResourceCaptured);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public DisposedResourceCapturedFixer()
+        : base(RuleIdentifiers.DisposedResourceCaptured)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (Resolve(scope.Root, model, diagnostic, scope.CancellationToken) is null)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Resolve(root, model, diagnostic, context.CancellationToken) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Await the work inside the resource's scope",
-                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    EquivalenceKey),
-                diagnostic);
-        }
+        return FixOne(scope, diagnostic, "Await the work inside the resource's scope", EquivalenceKey);
     }
 
     private static ExpressionStatementSyntax? Resolve(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken ct)
@@ -74,7 +48,7 @@ public sealed class DisposedResourceCapturedFixer : CodeFixProvider
         return statement;
     }
 
-    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

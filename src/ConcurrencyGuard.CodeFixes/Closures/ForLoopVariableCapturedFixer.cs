@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Closures;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
 namespace ConcurrencyGuard.CodeFixes.Closures;
@@ -21,38 +9,24 @@ namespace ConcurrencyGuard.CodeFixes.Closures;
 /// Not offered when the deferred code writes the variable (the copy would silently drop the write).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ForLoopVariableCapturedFixer)), Shared]
-public sealed class ForLoopVariableCapturedFixer : CodeFixProvider
+public sealed class ForLoopVariableCapturedFixer : DocumentFixer
 {
     private const string EquivalenceKey = "CopyLoopVariable";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ForLoopVariableCaptured);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(static async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public ForLoopVariableCapturedFixer()
+        : base(RuleIdentifiers.ForLoopVariableCaptured)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (Resolve(scope.Root, model, diagnostic, scope.CancellationToken) is not { } target)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Resolve(root, model, diagnostic, context.CancellationToken) is not { } target)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Copy '{target.Variable.Name}' to a local inside the loop",
-                    ct => FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    EquivalenceKey),
-                diagnostic);
-        }
+        return FixOne(scope, diagnostic, $"Copy '{target.Variable.Name}' to a local inside the loop", EquivalenceKey);
     }
 
     private sealed class Target
@@ -124,7 +98,7 @@ public sealed class ForLoopVariableCapturedFixer : CodeFixProvider
         };
     }
 
-    private static async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
@@ -154,7 +128,7 @@ public sealed class ForLoopVariableCapturedFixer : CodeFixProvider
         foreach (var target in targets.Values.OrderBy(t => t.Loop.SpanStart).ThenBy(t => t.Variable.Name, System.StringComparer.Ordinal))
         {
             var name = target.Variable.Name;
-            var copyName = UniqueName(target.Loop, name + "Copy", taken);
+            var copyName = FixHelpers.UniqueName(target.Loop, name + "Copy", taken);
             foreach (var reference in target.References)
             {
                 editor.ReplaceNode(reference, SyntaxFactory.IdentifierName(copyName).WithTriviaFrom(reference));
@@ -192,18 +166,4 @@ public sealed class ForLoopVariableCapturedFixer : CodeFixProvider
     }
 
     /// <summary><paramref name="candidate"/>, or with a number appended, not used as any identifier in the enclosing member.</summary>
-    private static string UniqueName(SyntaxNode near, string candidate, HashSet<string> taken)
-    {
-        var scope = near.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax) ?? near;
-        var used = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
-        var name = candidate;
-        var key = scope.SpanStart + ":";
-        for (var i = 2; used.Contains(name) || taken.Contains(key + name); i++)
-        {
-            name = candidate + i;
-        }
-
-        taken.Add(key + name);
-        return name;
-    }
 }

@@ -1,16 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Http;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 
@@ -28,36 +16,25 @@ namespace ConcurrencyGuard.CodeFixes.Http;
 /// Fix All edits a document in one pass, so the field is added once per type.
 /// </summary>
 [ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(HttpClientPerOperationFixer)), Shared]
-public sealed class HttpClientPerOperationFixer : CodeFixProvider
+public sealed class HttpClientPerOperationFixer : DocumentFixer
 {
     public const string EquivalenceKey = "UseSharedHttpClient";
     public const string FieldName = "SharedHttpClient";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.HttpClientPerOperation);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(async (fixAllContext, document, diagnostics) => await ApplyAsync(document, diagnostics, fixAllContext.CancellationToken).ConfigureAwait(false));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public HttpClientPerOperationFixer()
+        : base(RuleIdentifiers.HttpClientPerOperation)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (Plan(scope.Root, model, diagnostic, scope.CancellationToken) is null)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Plan(root, model, diagnostic, context.CancellationToken) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Use a shared static HttpClient", ct => ApplyAsync(context.Document, ImmutableArray.Create(diagnostic), ct), EquivalenceKey),
-                diagnostic);
-        }
+        return CodeAction.Create("Use a shared static HttpClient", ct => FixDocumentAsync(scope.Document, ImmutableArray.Create(diagnostic), ct), EquivalenceKey);
     }
 
     private sealed class Edit
@@ -177,7 +154,7 @@ public sealed class HttpClientPerOperationFixer : CodeFixProvider
     private static bool IsReusableField(ImmutableArray<ISymbol> members) =>
         members.Length == 1 && members[0] is IFieldSymbol { IsStatic: true } field && field.Type.ToDisplayString() == WellKnownTypeNames.HttpClient;
 
-    private static async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
+    protected override async Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

@@ -1,10 +1,4 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ConcurrencyGuard.CodeFixes.Http;
 

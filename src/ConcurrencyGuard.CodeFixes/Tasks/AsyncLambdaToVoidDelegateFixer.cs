@@ -1,15 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
@@ -27,60 +15,49 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AsyncLambdaToVoidDelegateFixer)), Shared]
-public sealed class AsyncLambdaToVoidDelegateFixer : CodeFixProvider
+public sealed class AsyncLambdaToVoidDelegateFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.AsyncLambdaToVoidDelegate);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public AsyncLambdaToVoidDelegateFixer()
+        : base(RuleIdentifiers.AsyncLambdaToVoidDelegate)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override IEnumerable<CodeAction> GetFixes(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var node = scope.FindNode(diagnostic);
+        if (node.FirstAncestorOrSelf<LambdaExpressionSyntax>() is not { } lambda
+            || lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument
+            || invocation.Parent is not ExpressionStatementSyntax statement
+            || model.GetSymbolInfo(invocation, scope.CancellationToken).Symbol is not IMethodSymbol method
+            || !FixHelpers.CanAwaitAt(statement, model, scope.CancellationToken))
         {
-            return;
+            yield break;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var parameter = SingleParameter(lambda);
+        if (parameter is null)
         {
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (node.FirstAncestorOrSelf<LambdaExpressionSyntax>() is not { } lambda
-                || lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument
-                || invocation.Parent is not ExpressionStatementSyntax statement
-                || model.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method
-                || !FixHelpers.CanAwaitAt(statement, model, context.CancellationToken))
-            {
-                continue;
-            }
+            yield break;
+        }
 
-            var parameter = SingleParameter(lambda);
-            if (parameter is null)
-            {
-                continue;
-            }
-
-            if (method.Name == "ForEach" && method.ContainingType.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.List<T>"
-                && invocation.Expression is MemberAccessExpressionSyntax { Expression: { } list }
-                && CanInline(lambda, parameter, statement, model, context.CancellationToken))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Use foreach with await", ct => ToForeachAsync(context.Document, statement, list, lambda, parameter, ct), equivalenceKey: "Foreach"),
-                    diagnostic);
-            }
-            else if (method.Name == "ForEach" && method.ContainingType.ToDisplayString() == "System.Threading.Tasks.Parallel"
-                && (method.Parameters.Length == 2 || method.Parameters.Length == 3 && method.Parameters[1].Type.Name == "ParallelOptions")
-                && method.Parameters[0].Type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
-                && method.Parameters[method.Parameters.Length - 1].Type is INamedTypeSymbol { DelegateInvokeMethod.Parameters.Length: 1 }
-                && argument == invocation.ArgumentList.Arguments.Last()
-                && argument.NameColon is null
-                && method.ContainingType.GetMembers("ForEachAsync").Any()
-                && invocation.Expression is MemberAccessExpressionSyntax)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Use await Parallel.ForEachAsync", ct => ToForEachAsync(context.Document, statement, invocation, lambda, parameter, ct), equivalenceKey: "ForEachAsync"),
-                    diagnostic);
-            }
+        var types = WellKnownTypes.GetOrCreate(model.Compilation);
+        if (method.Name == "ForEach" && types.Is(method.ContainingType, WellKnownTypeNames.ListOfT)
+            && invocation.Expression is MemberAccessExpressionSyntax { Expression: { } list }
+            && CanInline(lambda, parameter, statement, model, scope.CancellationToken))
+        {
+            yield return CodeAction.Create("Use foreach with await", ct => ToForeachAsync(scope.Document, statement, list, lambda, parameter, ct), equivalenceKey: "Foreach");
+        }
+        else if (method.Name == "ForEach" && types.Is(method.ContainingType, WellKnownTypeNames.Parallel)
+            && (method.Parameters.Length == 2 || method.Parameters.Length == 3 && types.Is(method.Parameters[1].Type, WellKnownTypeNames.ParallelOptions))
+            && method.Parameters[0].Type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
+            && method.Parameters[method.Parameters.Length - 1].Type is INamedTypeSymbol { DelegateInvokeMethod.Parameters.Length: 1 }
+            && argument == invocation.ArgumentList.Arguments.Last()
+            && argument.NameColon is null
+            && method.ContainingType.GetMembers("ForEachAsync").Any()
+            && invocation.Expression is MemberAccessExpressionSyntax)
+        {
+            yield return CodeAction.Create("Use await Parallel.ForEachAsync", ct => ToForEachAsync(scope.Document, statement, invocation, lambda, parameter, ct), equivalenceKey: "ForEachAsync");
         }
     }
 

@@ -1,15 +1,4 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
 
 namespace ConcurrencyGuard.CodeFixes.Tasks;
@@ -19,44 +8,34 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// (method group) anywhere in the solution: changing the return type there would not compile.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AsyncVoidMethodFixer)), Shared]
-public sealed class AsyncVoidMethodFixer : CodeFixProvider
+public sealed class AsyncVoidMethodFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.AsyncVoidMethod);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public AsyncVoidMethodFixer()
+        : base(RuleIdentifiers.AsyncVoidMethod)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override async Task<IEnumerable<CodeAction>> GetFixesAsync(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (!diagnostic.Properties.ContainsKey(AsyncVoidMethodAnalyzer.CanReturnTaskProperty))
         {
-            return;
+            return NoFixes;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var declaration = scope.Root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
+        if (declaration is not (MethodDeclarationSyntax or LocalFunctionStatementSyntax))
         {
-            if (!diagnostic.Properties.ContainsKey(AsyncVoidMethodAnalyzer.CanReturnTaskProperty))
-            {
-                continue;
-            }
-
-            var declaration = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
-            if (declaration is not (MethodDeclarationSyntax or LocalFunctionStatementSyntax))
-            {
-                continue;
-            }
-
-            if (model.GetDeclaredSymbol(declaration, context.CancellationToken) is not IMethodSymbol symbol
-                || await IsUsedAsDelegateAsync(symbol, context.Document.Project.Solution, context.CancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Return Task", ct => ReturnTaskAsync(context.Document, declaration, ct), equivalenceKey: "ReturnTask"),
-                diagnostic);
+            return NoFixes;
         }
+
+        if (model.GetDeclaredSymbol(declaration, scope.CancellationToken) is not IMethodSymbol symbol
+            || await IsUsedAsDelegateAsync(symbol, scope.Document.Project.Solution, scope.CancellationToken).ConfigureAwait(false))
+        {
+            return NoFixes;
+        }
+
+        return new[] { CodeAction.Create("Return Task", ct => ReturnTaskAsync(scope.Document, declaration, ct), equivalenceKey: "ReturnTask") };
     }
 
     private static async Task<bool> IsUsedAsDelegateAsync(IMethodSymbol method, Solution solution, CancellationToken ct)

@@ -1,14 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
 namespace ConcurrencyGuard.CodeFixes.Tasks;
@@ -25,53 +14,40 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// Only for Task and ValueTask values (a ValueTask goes through <c>AsTask()</c>); configured awaitables get no fix.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DiscardedTaskFixer)), Shared]
-public sealed class DiscardedTaskFixer : CodeFixProvider
+public sealed class DiscardedTaskFixer : ConcurrencyGuardFixer
 {
     private const string LoggerInterface = "Microsoft.Extensions.Logging.ILogger";
     private const string LoggingNamespace = "Microsoft.Extensions.Logging";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DiscardedTask);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public DiscardedTaskFixer()
+        : base(RuleIdentifiers.DiscardedTask)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
-        {
-            return;
-        }
+    }
 
+    protected override IEnumerable<CodeAction> GetFixes(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
         var types = WellKnownTypes.GetOrCreate(model.Compilation);
-        foreach (var diagnostic in context.Diagnostics)
+        var node = scope.FindNode(diagnostic);
+        if (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { } assignment || assignment.Span != diagnostic.Location.SourceSpan)
         {
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { } assignment || assignment.Span != diagnostic.Location.SourceSpan)
-            {
-                continue;
-            }
-
-            var type = model.GetTypeInfo(assignment.Right, context.CancellationToken).Type as INamedTypeSymbol;
-            var original = type?.OriginalDefinition;
-            var isTask = SymbolEqualityComparer.Default.Equals(original, types.Task) || SymbolEqualityComparer.Default.Equals(original, types.TaskOfT);
-            var isValueTask = SymbolEqualityComparer.Default.Equals(original, types.ValueTask) || SymbolEqualityComparer.Default.Equals(original, types.ValueTaskOfT);
-            if (!isTask && !isValueTask)
-            {
-                continue;
-            }
-
-            if (assignment.Parent is ExpressionStatementSyntax && FixHelpers.HasRuntimeForget(model.Compilation))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Track the task with Forget()", ct => ForgetAsync(context.Document, assignment, isValueTask, ct), equivalenceKey: "Forget"),
-                    diagnostic);
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Log the task's failure (ContinueWith OnlyOnFaulted)", ct => ObserveAsync(context.Document, assignment, isValueTask, diagnostic, ct), equivalenceKey: "ObserveFailure"),
-                diagnostic);
+            yield break;
         }
+
+        var type = model.GetTypeInfo(assignment.Right, scope.CancellationToken).Type as INamedTypeSymbol;
+        var isTask = types.IsTask(type);
+        var isValueTask = types.IsValueTask(type);
+        if (!isTask && !isValueTask)
+        {
+            yield break;
+        }
+
+        if (assignment.Parent is ExpressionStatementSyntax && FixHelpers.HasRuntimeForget(model.Compilation))
+        {
+            yield return CodeAction.Create("Track the task with Forget()", ct => ForgetAsync(scope.Document, assignment, isValueTask, ct), equivalenceKey: "Forget");
+        }
+
+        yield return CodeAction.Create("Log the task's failure (ContinueWith OnlyOnFaulted)", ct => ObserveAsync(scope.Document, assignment, isValueTask, diagnostic, ct), equivalenceKey: "ObserveFailure");
     }
 
     private static ExpressionSyntax AsTask(ExpressionSyntax value, bool isValueTask)

@@ -1,13 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 
@@ -19,51 +9,36 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// explicitly (<c>_ = ...;</c>) to state the intent.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DroppedTaskFixer)), Shared]
-public sealed class DroppedTaskFixer : CodeFixProvider
+public sealed class DroppedTaskFixer : ConcurrencyGuardFixer
 {
     public const string CompilerUnawaitedCallId = "CS4014";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(RuleIdentifiers.DroppedTask, CompilerUnawaitedCallId);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public DroppedTaskFixer()
+        : base(RuleIdentifiers.DroppedTask, CompilerUnawaitedCallId)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override IEnumerable<CodeAction> GetFixes(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        var node = scope.FindNode(diagnostic);
+        var statement = node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+        if (statement is null || statement.Expression.Span != diagnostic.Location.SourceSpan && !statement.Expression.Span.Contains(diagnostic.Location.SourceSpan))
         {
-            return;
+            yield break;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        if (FixHelpers.CanAwaitAt(statement, model, scope.CancellationToken))
         {
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var statement = node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
-            if (statement is null || statement.Expression.Span != diagnostic.Location.SourceSpan && !statement.Expression.Span.Contains(diagnostic.Location.SourceSpan))
-            {
-                continue;
-            }
-
-            if (FixHelpers.CanAwaitAt(statement, model, context.CancellationToken))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Await the task", ct => AwaitAsync(context.Document, statement, ct), equivalenceKey: "Await"),
-                    diagnostic);
-            }
-
-            if (FixHelpers.HasRuntimeForget(model.Compilation))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Track the task with Forget()", ct => ForgetAsync(context.Document, statement, ct), equivalenceKey: "Forget"),
-                    diagnostic);
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Discard the task explicitly (_ =)", ct => DiscardAsync(context.Document, statement, ct), equivalenceKey: "Discard"),
-                diagnostic);
+            yield return CodeAction.Create("Await the task", ct => AwaitAsync(scope.Document, statement, ct), equivalenceKey: "Await");
         }
+
+        if (FixHelpers.HasRuntimeForget(model.Compilation))
+        {
+            yield return CodeAction.Create("Track the task with Forget()", ct => ForgetAsync(scope.Document, statement, ct), equivalenceKey: "Forget");
+        }
+
+        yield return CodeAction.Create("Discard the task explicitly (_ =)", ct => DiscardAsync(scope.Document, statement, ct), equivalenceKey: "Discard");
     }
 
     private static async Task<Document> AwaitAsync(Document document, ExpressionStatementSyntax statement, CancellationToken ct)

@@ -1,14 +1,3 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
 namespace ConcurrencyGuard.CodeFixes.Tasks;
@@ -19,38 +8,28 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// get that condition; an unchanging condition gets <c>&amp;&amp; !token.IsCancellationRequested</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EndlessBackgroundLoopFixer)), Shared]
-public sealed class EndlessBackgroundLoopFixer : CodeFixProvider
+public sealed class EndlessBackgroundLoopFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.EndlessBackgroundLoop);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public EndlessBackgroundLoopFixer()
+        : base(RuleIdentifiers.EndlessBackgroundLoop)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+    }
+
+    protected override CodeAction? GetFix(FixScope scope, Diagnostic diagnostic)
+    {
+        var model = scope.Model!;
+        if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var loop = scope.Root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
+        if (loop is not (WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax) || !EndMayBeReachable(loop, model, scope.CancellationToken))
         {
-            if (!TokenInScope.TryGetTokenExpression(diagnostic, out var token))
-            {
-                continue;
-            }
-
-            var loop = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent;
-            if (loop is not (WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax) || !EndMayBeReachable(loop, model, context.CancellationToken))
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create($"Loop while '{token}' is not cancelled", ct => AddCheckAsync(context.Document, loop, token, ct), equivalenceKey: "LoopUntilCancelled"),
-                diagnostic);
+            return null;
         }
+
+        return CodeAction.Create($"Loop while '{token}' is not cancelled", ct => AddCheckAsync(scope.Document, loop, token, ct), equivalenceKey: "LoopUntilCancelled");
     }
 
     private static async Task<Document> AddCheckAsync(Document document, SyntaxNode loop, ExpressionSyntax token, CancellationToken ct)
@@ -107,8 +86,9 @@ public sealed class EndlessBackgroundLoopFixer : CodeFixProvider
             return false;
         }
 
+        var types = WellKnownTypes.GetOrCreate(model.Compilation);
         return symbol.ReturnsVoid
-            || symbol.IsAsync && symbol.ReturnType is INamedTypeSymbol { IsGenericType: false, Name: "Task" or "ValueTask" }
+            || symbol.IsAsync && (SymbolEqualityComparer.Default.Equals(symbol.ReturnType, types.Task) || SymbolEqualityComparer.Default.Equals(symbol.ReturnType, types.ValueTask))
             || IsTaskRunLambdaThatNeverReturns(function, symbol, model, ct);
     }
 
@@ -125,7 +105,7 @@ public sealed class EndlessBackgroundLoopFixer : CodeFixProvider
             return false;
         }
 
-        return model.GetSymbolInfo(invocation, ct).Symbol is IMethodSymbol { Name: "Run", IsGenericMethod: false, ContainingType: { Name: "Task", IsGenericType: false } };
+        return model.GetSymbolInfo(invocation, ct).Symbol is IMethodSymbol { IsGenericMethod: false } run && WellKnownTypes.GetOrCreate(model.Compilation).IsTaskRun(run);
     }
 
     private static ExpressionSyntax Combine(ExpressionSyntax condition, ExpressionSyntax notCancelled)

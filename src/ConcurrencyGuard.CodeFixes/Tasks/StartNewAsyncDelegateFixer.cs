@@ -1,15 +1,4 @@
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using ConcurrencyGuard.Analyzers;
 using ConcurrencyGuard.Analyzers.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
 namespace ConcurrencyGuard.CodeFixes.Tasks;
@@ -21,46 +10,36 @@ namespace ConcurrencyGuard.CodeFixes.Tasks;
 /// <c>Task</c>, so the analyzer offers them only where that keeps the code compiling.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StartNewAsyncDelegateFixer)), Shared]
-public sealed class StartNewAsyncDelegateFixer : CodeFixProvider
+public sealed class StartNewAsyncDelegateFixer : ConcurrencyGuardFixer
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.StartNewAsyncDelegate);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public StartNewAsyncDelegateFixer()
+        : base(RuleIdentifiers.StartNewAsyncDelegate)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+    }
+
+    protected override bool UsesSemanticModel => false;
+
+    protected override IEnumerable<CodeAction> GetFixes(FixScope scope, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUnwrapProperty))
         {
-            return;
+            yield break;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var node = scope.FindNode(diagnostic);
+        if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Expression: MemberAccessExpressionSyntax access } invocation
+            || invocation.Expression.Span != diagnostic.Location.SourceSpan)
         {
-            if (!diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUnwrapProperty))
-            {
-                continue;
-            }
-
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Expression: MemberAccessExpressionSyntax access } invocation
-                || invocation.Expression.Span != diagnostic.Location.SourceSpan)
-            {
-                continue;
-            }
-
-            if (diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUseTaskRunProperty)
-                && access.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Factory" })
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Use Task.Run", ct => UseTaskRunAsync(context.Document, invocation, ct), equivalenceKey: "TaskRun"),
-                    diagnostic);
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Call Unwrap()", ct => UnwrapAsync(context.Document, invocation, ct), equivalenceKey: "Unwrap"),
-                diagnostic);
+            yield break;
         }
+
+        if (diagnostic.Properties.ContainsKey(StartNewAsyncDelegateAnalyzer.CanUseTaskRunProperty)
+            && access.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Factory" })
+        {
+            yield return CodeAction.Create("Use Task.Run", ct => UseTaskRunAsync(scope.Document, invocation, ct), equivalenceKey: "TaskRun");
+        }
+
+        yield return CodeAction.Create("Call Unwrap()", ct => UnwrapAsync(scope.Document, invocation, ct), equivalenceKey: "Unwrap");
     }
 
     private static async Task<Document> UseTaskRunAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken ct)

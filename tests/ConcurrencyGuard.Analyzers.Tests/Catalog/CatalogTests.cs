@@ -91,6 +91,40 @@ public class CatalogTests
         Assert.Equal(listed.Count(), all);
     }
 
+    // The per-rule lists are merged by hand (no union merge): a checked order shows where a new line goes and
+    // catches a merge that scrambles them.
+    [Theory]
+    [InlineData("src/ConcurrencyGuard.Analyzers/Analysis/RuleIdentifiers.cs")]
+    [InlineData("src/ConcurrencyGuard.Analyzers/AnalyzerReleases.Unshipped.md")]
+    [InlineData("nuget/buildTransitive/ConcurrencyGuard.Analyzers.targets")]
+    [InlineData("nuget/buildTransitive/presets/none.globalconfig")]
+    [InlineData("nuget/buildTransitive/presets/recommended.globalconfig")]
+    [InlineData("nuget/buildTransitive/presets/strict.globalconfig")]
+    public void Rule_lists_are_in_id_order(string path)
+    {
+        // The hazard rules (families 1-6); the product's own IDs (CG0xxx, the baseline) sit apart.
+        var ids = Regex.Matches(File.ReadAllText(Repo.PathOf(path.Split('/'))), @"CG[1-9]\d{3}").Select(m => m.Value).ToList();
+        Assert.NotEmpty(ids);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+    }
+
+    [Fact]
+    public void Identifier_constants_sit_under_their_family_comment()
+    {
+        var family = -1;
+        foreach (var line in File.ReadAllLines(Repo.PathOf("src", "ConcurrencyGuard.Analyzers", "Analysis", "RuleIdentifiers.cs")))
+        {
+            if (Regex.Match(line, @"^\s*// Family (?<n>\d):") is { Success: true } comment)
+            {
+                family = int.Parse(comment.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (Regex.Match(line, "\"CG(?<n>\\d)\\d{3}\"") is { Success: true } id)
+            {
+                Assert.True(family.ToString(System.Globalization.CultureInfo.InvariantCulture) == id.Groups["n"].Value, $"'{line.Trim()}' sits under the family {family} comment");
+            }
+        }
+    }
+
     [Fact]
     public void No_docs_page_without_a_rule()
     {
