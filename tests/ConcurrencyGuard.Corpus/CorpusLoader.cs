@@ -43,6 +43,26 @@ public static class CorpusLoader
         return FromSources(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)), files, extra);
     }
 
+    /// <summary>
+    /// The *.cs files under several folders of one repository compiled as one library, with paths
+    /// relative to the repository root and '/' separators (the precision ledger's coordinates).
+    /// </summary>
+    public static CSharpCompilation FromFolders(string name, string root, IEnumerable<string> folders, IEnumerable<string>? referenceFolders = null)
+    {
+        var files = folders
+            .SelectMany(f => Directory.EnumerateFiles(Path.Combine(root, f), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git"))
+            .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .Select(f => (f, File.ReadAllText(Path.Combine(root, f))));
+        var extra = (referenceFolders ?? Array.Empty<string>())
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.dll", SearchOption.AllDirectories))
+            .Where(IsManaged)
+            .Select(f => (MetadataReference)MetadataReference.CreateFromFile(f));
+        return FromSources(name, files, extra);
+    }
+
     /// <summary>Loads a .csproj or .sln with MSBuildWorkspace (needs the .NET SDK and a successful restore).</summary>
     public static async Task<IReadOnlyList<Compilation>> FromMsBuildAsync(string path, Action<string> log)
     {

@@ -1,15 +1,22 @@
 using ConcurrencyGuard.Corpus;
+using ConcurrencyGuard.Corpus.Precision;
 using Microsoft.CodeAnalysis;
 
 // Usage (see tests/ConcurrencyGuard.Corpus/README.md):
 //   dotnet run --project tests/ConcurrencyGuard.Corpus -c Release -- [--synthetic [lines]] [--folder DIR] [--project X.csproj|X.sln]
 //        [--ref DIR] [--peer PackageId[@version] | --peer DIR | --peers] [--json out.json] [--list RULE_OR_PREFIX] [--seed N]
+//   ... -- --ledger tests/ConcurrencyGuard.Corpus/precision --snapshots DIR [--set tune|check] [--unjudged out.tsv] | --docs-tables
 var folders = new List<string>();
 var msbuild = new List<string>();
 var refs = new List<string>();
 var peers = new List<string>();
 string? json = null;
 string? list = null;
+string? ledgerDir = null;
+string? snapshots = null;
+string? setFilter = null;
+string? unjudgedOut = null;
+var docsTables = false;
 int? synthetic = null;
 var seed = SyntheticCorpus.DefaultSeed;
 
@@ -29,10 +36,20 @@ for (var i = 0; i < args.Length; i++)
         case "--peers": peers.AddRange(PeerPackages.Defaults.Keys); break;
         case "--json": json = Next(); break;
         case "--list": list = Next(); break;
+        case "--ledger": ledgerDir = Next(); break;
+        case "--snapshots": snapshots = Next(); break;
+        case "--set": setFilter = Next(); break;
+        case "--unjudged": unjudgedOut = Next(); break;
+        case "--docs-tables": docsTables = true; break;
         default:
             Console.Error.WriteLine("unknown argument " + args[i]);
             return 2;
     }
+}
+
+if (ledgerDir is not null)
+{
+    return await LedgerMode.RunAsync(ledgerDir, snapshots, setFilter, unjudgedOut, docsTables);
 }
 
 if (synthetic is null && folders.Count == 0 && msbuild.Count == 0)
