@@ -27,6 +27,16 @@ internal static class FixHelpers
         return type is not null && type.GetMembers("Forget").Any();
     }
 
+    /// <summary>
+    /// <c>_ = value</c>. The discard needs the underscore token kind: an identifier token "_" (what
+    /// <c>IdentifierName("_")</c> makes) binds as a name until the text is parsed again (CS0103).
+    /// </summary>
+    public static ExpressionSyntax Discard(ExpressionSyntax value) =>
+        SyntaxFactory.AssignmentExpression(
+            SyntaxKind.SimpleAssignmentExpression,
+            SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(default, SyntaxKind.UnderscoreToken, "_", "_", default)),
+            value);
+
     public static ExpressionSyntax CallForget(ExpressionSyntax task)
     {
         var receiver = task is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax

@@ -173,11 +173,12 @@ public static class KnownCompletedTasks
     private static IInvocationOperation? GetContinuationCall(IAnonymousFunctionOperation lambda)
     {
         var current = OperationWalk.Outermost(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
-        if (current.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } argument
-            && invocation.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny"
-            && argument.Parameter?.Name == "continuationFunction" || current.Parent is IArgumentOperation { Parameter.Name: "continuationAction" })
+
+        // The lambda must be the continuation argument of an invocation (an object creation with a
+        // parameter of the same name is not a continuation, and casting it would throw).
+        if (current.Parent is IArgumentOperation { Parent: IInvocationOperation call, Parameter.Name: "continuationFunction" or "continuationAction" }
+            && call.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny")
         {
-            var call = (IInvocationOperation)current.Parent!.Parent!;
             var type = call.TargetMethod.ContainingType;
             return type?.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" ? call : null;
         }
@@ -247,9 +248,6 @@ public static class KnownCompletedTasks
                     return true;
                 case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && ChecksCompletion(conditional.Condition, symbol, negated: true, types):
                     return true;
-                case IConditionalOperation conditional when ReferenceEquals(conditional.WhenFalse, child) && IsStatusDispatch(conditional.Condition, symbol):
-                    // if (t.IsCanceled) ... else if (t.IsFaulted) ... else t.Result: code dispatching on a finished task's outcome.
-                    return true;
                 case ISwitchCaseOperation switchCase when switchCase.Parent is ISwitchOperation { Value: { } switched }
                     && IsStatusOf(switched, symbol, use) && IsCompletedStatusCase(switchCase, types):
                     return true;
@@ -311,10 +309,6 @@ public static class KnownCompletedTasks
 
         return true;
     }
-
-    /// <summary>A condition testing <c>t.IsFaulted</c> or <c>t.IsCanceled</c> (positively), as status dispatch code does.</summary>
-    private static bool IsStatusDispatch(IOperation condition, ISymbol symbol) =>
-        Unwrap(condition) is IPropertyReferenceOperation { Property.Name: "IsFaulted" or "IsCanceled", Instance: { } instance } && IsSymbolRead(instance, symbol);
 
     /// <summary><c>t.Status</c>, or a local initialized with it (<c>var status = t.Status; switch (status)</c>).</summary>
     private static bool IsStatusOf(IOperation value, ISymbol symbol, IOperation use)

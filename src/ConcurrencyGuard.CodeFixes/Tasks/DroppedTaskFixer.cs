@@ -53,10 +53,7 @@ public sealed class DroppedTaskFixer : ConcurrencyGuardFixer
     private static async Task<Document> DiscardAsync(Document document, ExpressionStatementSyntax statement, CancellationToken ct)
     {
         var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
-        var discard = SyntaxFactory.AssignmentExpression(
-                SyntaxKind.SimpleAssignmentExpression,
-                SyntaxFactory.IdentifierName("_"),
-                statement.Expression.WithoutLeadingTrivia())
+        var discard = FixHelpers.Discard(statement.Expression.WithoutLeadingTrivia())
             .WithLeadingTrivia(statement.Expression.GetLeadingTrivia());
         editor.ReplaceNode(statement.Expression, discard);
         return editor.GetChangedDocument();

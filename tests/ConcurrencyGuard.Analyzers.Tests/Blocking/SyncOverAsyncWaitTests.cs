@@ -242,7 +242,7 @@ public class SyncOverAsyncWaitTests
             {
                 if (attempt.IsCanceled) tcs.TrySetCanceled();
                 else if (attempt.IsFaulted) tcs.TrySetException(attempt.Exception!.InnerExceptions);
-                else tcs.TrySetResult(attempt.GetAwaiter().GetResult());
+                else if (attempt.IsCompleted) tcs.TrySetResult(attempt.GetAwaiter().GetResult());
             }
             object? Export(Task task)
             {
@@ -289,6 +289,38 @@ public class SyncOverAsyncWaitTests
                 Task.{|CG6001:WaitAll|}(new[] { a, b }, timeout);
                 return index;
             }
+        }
+        """);
+
+    [Fact]
+    public Task Else_of_a_faulted_or_canceled_check_is_no_proof_of_completion() => VerifyCG6001.NoFixAsync(Usings + """
+        class C
+        {
+            int Read(Task<int> t)
+            {
+                if (t.IsFaulted) return -1;
+                else return t.{|CG6001:Result|};
+            }
+            void Dispatch<T>(Task<T> attempt, TaskCompletionSource<T> tcs)
+            {
+                if (attempt.IsCanceled) tcs.TrySetCanceled();
+                else if (attempt.IsFaulted) tcs.TrySetException(attempt.Exception!.InnerExceptions);
+                else tcs.TrySetResult(attempt.GetAwaiter().{|CG6001:GetResult|}());
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_lambda_passed_to_a_constructor_parameter_named_like_a_continuation_is_not_a_continuation() => VerifyCG6001.NoFixAsync(Usings + """
+        class Step
+        {
+            public Step(Func<Task<int>, int> continuationFunction) { }
+            public Step(Action<Task<int>> continuationAction, int order) { }
+        }
+        class C
+        {
+            Step First() => new Step(continuationFunction: t => t.{|CG6001:Result|});
+            Step Second() => new Step(t => t.{|CG6001:Wait|}(), 1);
         }
         """);
 

@@ -5,6 +5,7 @@ using ConcurrencyGuard.Corpus;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using Xunit.Abstractions;
 
@@ -122,6 +123,48 @@ public sealed class RobustnessTests
         _output.WriteLine($"{count} mutants, {diagnosticsSeen} diagnostics, {actionsApplied} code actions computed");
         Assert.True(failures.IsEmpty, $"{failures.Count} failures; first:\n" + failures.FirstOrDefault());
         Assert.True(actionsApplied > 0, "the fuzzer should reach the code fixes");
+    }
+
+    /// <summary>
+    /// A fix's syntax tree must bind as its text does: a node built with the wrong token kind (an
+    /// identifier <c>_</c> where the parser makes a discard) compiles once the text is parsed again, but
+    /// not in the workspace that applied the fix (previews, Fix All chains, tools applying several
+    /// fixes). Every code action of every fixer, on a few diagnostics of each rule, is applied and its
+    /// changed documents compiled as produced and as re-parsed text: both must have the same errors.
+    /// </summary>
+    [Fact]
+    public async Task Fixed_documents_compile_as_the_fix_produced_them()
+    {
+        var project = RigHarness.CreateProject(SyntheticCorpus.Generate(SyntheticCorpus.DefaultSeed, RigHarness.EnvInt("CG_FIXALL_LINES", 4_000)));
+        var diagnostics = await RigHarness.FixableDiagnosticsAsync(project);
+        var failures = new List<string>();
+        var applied = 0;
+        foreach (var fixer in RigHarness.Fixers)
+        {
+            foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)).GroupBy(d => d.Id).SelectMany(g => g.Take(3)))
+            {
+                var document = project.GetDocument(diagnostic.Location.SourceTree)!;
+                foreach (var action in await RigHarness.ActionsAsync(fixer, document, diagnostic))
+                {
+                    var operations = await action.GetOperationsAsync(CancellationToken.None);
+                    var changed = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution.GetProject(project.Id)!;
+                    var produced = (await changed.GetCompilationAsync())!;
+                    var reparsed = produced.RemoveAllSyntaxTrees().AddSyntaxTrees(produced.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), (CSharpParseOptions)t.Options, t.FilePath)));
+                    string Errors(Compilation c) => string.Join("\n", c.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => $"{d.Id} {d.Location.GetLineSpan()}").Order(StringComparer.Ordinal));
+                    var asProduced = Errors(produced);
+                    if (asProduced != Errors(reparsed))
+                    {
+                        failures.Add($"{fixer.GetType().Name} '{action.EquivalenceKey ?? action.Title}' for {diagnostic.Id} at {diagnostic.Location.GetLineSpan()}: the fixed tree binds differently from its text:\n{asProduced}");
+                    }
+
+                    applied++;
+                }
+            }
+        }
+
+        _output.WriteLine($"{applied} code actions applied and compiled as produced");
+        Assert.True(applied > 0, "the rig should reach the code fixes");
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(5)));
     }
 
     [Fact]
