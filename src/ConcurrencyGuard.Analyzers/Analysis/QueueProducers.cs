@@ -51,6 +51,38 @@ public sealed class QueueProducers
         Unbounded,
     }
 
+    /// <summary>
+    /// Judges unbounded queue creations per type (all partial parts): <paramref name="analyze"/> queues each
+    /// creation with its diagnostic, and at the type's end only those not bounded by design are reported.
+    /// </summary>
+    public static void RegisterPerType(
+        CompilationStartAnalysisContext start,
+        ChannelApi api,
+        WellKnownTypes types,
+        OperationKind creationKind,
+        System.Action<OperationAnalysisContext, System.Collections.Concurrent.ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>> analyze)
+    {
+        start.RegisterSymbolStartAction(
+            symbolStart =>
+            {
+                var producers = new QueueProducers((INamedTypeSymbol)symbolStart.Symbol, api, types);
+                var pending = new System.Collections.Concurrent.ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
+                symbolStart.RegisterOperationAction(c => analyze(c, pending), creationKind);
+                producers.RegisterRecording(symbolStart);
+                symbolStart.RegisterSymbolEndAction(c =>
+                {
+                    foreach (var (creation, diagnostic) in pending)
+                    {
+                        if (!producers.IsBoundedByDesign(creation))
+                        {
+                            c.ReportDiagnostic(diagnostic);
+                        }
+                    }
+                });
+            },
+            SymbolKind.NamedType);
+    }
+
     /// <summary>Records, within a symbol-start action for the type, the stores into and the uses of its queue members.</summary>
     public void RegisterRecording(SymbolStartAnalysisContext symbolStart)
     {

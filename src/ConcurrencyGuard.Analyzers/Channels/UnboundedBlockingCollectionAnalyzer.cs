@@ -29,25 +29,7 @@ public sealed class UnboundedBlockingCollectionAnalyzer : ConcurrencyGuardAnalyz
         }
 
         // Judged per type, as CG4001: see QueueProducers for when an unbounded queue is bounded by design.
-        start.RegisterSymbolStartAction(
-            symbolStart =>
-            {
-                var producers = new QueueProducers((INamedTypeSymbol)symbolStart.Symbol, api, types);
-                var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
-                symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.ObjectCreation);
-                producers.RegisterRecording(symbolStart);
-                symbolStart.RegisterSymbolEndAction(c =>
-                {
-                    foreach (var (creation, diagnostic) in pending)
-                    {
-                        if (!producers.IsBoundedByDesign(creation))
-                        {
-                            c.ReportDiagnostic(diagnostic);
-                        }
-                    }
-                });
-            },
-            SymbolKind.NamedType);
+        QueueProducers.RegisterPerType(start, api, types, OperationKind.ObjectCreation, (c, pending) => Analyze(c, api, pending));
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)

@@ -33,26 +33,7 @@ public sealed class UnboundedChannelAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         // Judged per type (all partial parts): whether a queue is bounded by design depends on every write to it.
-        start.RegisterSymbolStartAction(
-            symbolStart =>
-            {
-                var type = (INamedTypeSymbol)symbolStart.Symbol;
-                var producers = new QueueProducers(type, api, types);
-                var pending = new ConcurrentQueue<(IOperation Creation, Diagnostic Diagnostic)>();
-                symbolStart.RegisterOperationAction(c => Analyze(c, api, pending), OperationKind.Invocation);
-                producers.RegisterRecording(symbolStart);
-                symbolStart.RegisterSymbolEndAction(c =>
-                {
-                    foreach (var (creation, diagnostic) in pending)
-                    {
-                        if (!producers.IsBoundedByDesign(creation))
-                        {
-                            c.ReportDiagnostic(diagnostic);
-                        }
-                    }
-                });
-            },
-            SymbolKind.NamedType);
+        QueueProducers.RegisterPerType(start, api, types, OperationKind.Invocation, (c, pending) => Analyze(c, api, pending));
     }
 
     private static void Analyze(OperationAnalysisContext context, ChannelApi api, ConcurrentQueue<(IOperation, Diagnostic)> pending)
