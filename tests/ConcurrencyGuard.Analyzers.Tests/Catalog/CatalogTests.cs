@@ -125,6 +125,18 @@ public class CatalogTests
         }
     }
 
+    // Suggestions do not print in `dotnet build` output: the showcase raises each one, so the README's first
+    // command lists every rule (a rule demoted to suggestion would silently vanish from it otherwise).
+    [Fact]
+    public void Showcase_raises_every_suggestion_level_rule_to_warning()
+    {
+        var preset = File.ReadAllText(Repo.PathOf("nuget", "buildTransitive", "presets", "recommended.globalconfig"));
+        var suggestions = Regex.Matches(preset, @"^dotnet_diagnostic\.(?<id>CG[1-9]\d{3})\.severity = suggestion", RegexOptions.Multiline).Select(m => m.Groups["id"].Value).ToList();
+        Assert.NotEmpty(suggestions);
+        var showcase = File.ReadAllText(Repo.PathOf("samples", "HazardShowcase", ".editorconfig"));
+        Assert.All(suggestions, id => Assert.Matches(new Regex($@"^dotnet_diagnostic\.{id}\.severity = warning", RegexOptions.Multiline), showcase));
+    }
+
     [Fact]
     public void No_docs_page_without_a_rule()
     {
