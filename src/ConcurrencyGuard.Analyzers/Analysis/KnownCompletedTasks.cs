@@ -121,7 +121,7 @@ public static class KnownCompletedTasks
         if (parameter?.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambdaSymbol && parameter.Ordinal == 0)
         {
             var lambda = FindEnclosingLambda(value, lambdaSymbol);
-            if (lambda is not null && GetContinuationCall(lambda) is { } call)
+            if (lambda is not null && GetContinuationCall(lambda, types) is { } call)
             {
                 return call.TargetMethod.Name switch
                 {
@@ -145,7 +145,7 @@ public static class KnownCompletedTasks
         for (var current = value.Parent; current is not null; current = current.Parent)
         {
             if (current is IAnonymousFunctionOperation enclosing
-                && GetContinuationCall(enclosing) is { TargetMethod.Name: "ContinueWith", Instance: { } antecedent }
+                && GetContinuationCall(enclosing, types) is { TargetMethod.Name: "ContinueWith", Instance: { } antecedent }
                 && Unwrap(antecedent) is IInvocationOperation { TargetMethod: { Name: "WhenAll", IsStatic: true } whenAll } whenAllCall
                 && types.IsTaskLike(whenAll.ContainingType)
                 && PassesSymbol(whenAllCall, symbol))
@@ -170,17 +170,17 @@ public static class KnownCompletedTasks
         return null;
     }
 
-    private static IInvocationOperation? GetContinuationCall(IAnonymousFunctionOperation lambda)
+    private static IInvocationOperation? GetContinuationCall(IAnonymousFunctionOperation lambda, WellKnownTypes types)
     {
         var current = OperationWalk.Outermost(lambda, Wrappers.Conversions | Wrappers.DelegateCreations);
 
-        // The lambda must be the continuation argument of an invocation (an object creation with a
-        // parameter of the same name is not a continuation, and casting it would throw).
-        if (current.Parent is IArgumentOperation { Parent: IInvocationOperation call, Parameter.Name: "continuationFunction" or "continuationAction" }
-            && call.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny")
+        // The lambda must be the delegate argument of a continuation method of Task, Task<T> or a TaskFactory
+        // (decided on symbols: an object creation or a user method with a similar parameter is not a continuation).
+        if (current.Parent is IArgumentOperation { Parent: IInvocationOperation call, Parameter.Type.TypeKind: TypeKind.Delegate }
+            && call.TargetMethod.Name is "ContinueWith" or "ContinueWhenAll" or "ContinueWhenAny"
+            && (types.IsTask(call.TargetMethod.ContainingType) || types.IsTaskFactory(call.TargetMethod.ContainingType)))
         {
-            var type = call.TargetMethod.ContainingType;
-            return type?.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" ? call : null;
+            return call;
         }
 
         return null;

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -18,43 +20,47 @@ namespace ConcurrencyGuard.Analyzers;
 /// </summary>
 public static class TokenExclusions
 {
-    /// <summary>True when <paramref name="function"/>'s body assigns <paramref name="parameter"/> to a field or property (or links a source to it there).</summary>
-    public static bool IsStoredToken(IParameterSymbol parameter, IOperation? function)
-    {
-        if (function is null)
-        {
-            return false;
-        }
+    // Per function body, computed once: asked for every call with a token in scope, a walk per call would be quadratic.
+    private static readonly ConditionalWeakTable<IOperation, HashSet<IParameterSymbol>> StoredParameters = new();
+    private static readonly ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, int>> FirstCancels = new();
 
+    /// <summary>True when <paramref name="function"/>'s body assigns <paramref name="parameter"/> to a field or property (or links a source to it there).</summary>
+    public static bool IsStoredToken(IParameterSymbol parameter, IOperation? function) =>
+        function is not null && StoredParameters.GetValue(function, CollectStoredParameters).Contains(parameter);
+
+    private static HashSet<IParameterSymbol> CollectStoredParameters(IOperation function)
+    {
+        var stored = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
         foreach (var op in FailureFreeCode.OwnDescendants(function))
         {
             if (op is ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment
-                && OperationWalk.Strip(assignment.Value, Wrappers.ConversionsAndParentheses) is IParameterReferenceOperation stored
-                && SymbolEqualityComparer.Default.Equals(stored.Parameter, parameter))
+                && OperationWalk.Strip(assignment.Value, Wrappers.ConversionsAndParentheses) is IParameterReferenceOperation parameter)
             {
-                return true;
+                stored.Add(parameter.Parameter);
             }
         }
 
-        return false;
+        return stored;
     }
 
     /// <summary>True when <c>source.Cancel()</c>/<c>CancelAsync()</c> is called on <paramref name="source"/> before <paramref name="point"/> in the same body.</summary>
-    public static bool IsCancelledBefore(ILocalSymbol source, IOperation point)
+    public static bool IsCancelledBefore(ILocalSymbol source, IOperation point) =>
+        FirstCancels.GetValue(OperationWalk.Root(point), CollectFirstCancels).TryGetValue(source, out var first) && first < point.Syntax.SpanStart;
+
+    /// <summary>For each local of the body, the position of its first <c>Cancel()</c>/<c>CancelAsync()</c> call.</summary>
+    private static Dictionary<ILocalSymbol, int> CollectFirstCancels(IOperation root)
     {
-        var root = OperationWalk.Root(point);
-        var position = point.Syntax.SpanStart;
+        var first = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
         foreach (var op in root.DescendantsAndSelf())
         {
             if (op is IInvocationOperation { TargetMethod.Name: "Cancel" or "CancelAsync", Instance: ILocalReferenceOperation local } call
-                && call.Syntax.SpanStart < position
-                && SymbolEqualityComparer.Default.Equals(local.Local, source))
+                && (!first.TryGetValue(local.Local, out var position) || call.Syntax.SpanStart < position))
             {
-                return true;
+                first[local.Local] = call.Syntax.SpanStart;
             }
         }
 
-        return false;
+        return first;
     }
 
     /// <summary>The overload that would take the token is the method (or local function) the call sits in: passing it on would recurse.</summary>
