@@ -60,6 +60,9 @@ public sealed class CalleeSummaries
     private readonly ConcurrentDictionary<IMethodSymbol, CalleeSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
 
+    /// <summary>The other per-callee fact of this compilation: does the call finish synchronously (see <see cref="SynchronousCompletion"/>).</summary>
+    internal ConcurrentDictionary<IMethodSymbol, SynchronousCompletion.MethodFact> SynchronousFacts { get; } = new(SymbolEqualityComparer.Default);
+
     private CalleeSummaries(Compilation compilation)
     {
         _compilation = compilation;
@@ -131,14 +134,21 @@ public sealed class CalleeSummaries
         }
     }
 
-    private IBlockOperation? GetBody(IMethodSymbol method)
+    /// <summary>
+    /// A body every call of <paramref name="method"/> certainly runs: declared in source, not abstract, virtual,
+    /// extern or an overridable override, not an interface member.
+    /// </summary>
+    public static bool HasKnownBody(IMethodSymbol method) =>
+        !method.IsAbstract && !method.IsVirtual && !method.IsExtern
+        && (!method.IsOverride || method.IsSealed || method.ContainingType?.IsSealed == true)
+        && method.ContainingType?.TypeKind != TypeKind.Interface
+        && method.DeclaringSyntaxReferences.Length > 0;
+
+    /// <summary>The body of a method or local function of this compilation with a known body (one declaration); null otherwise.</summary>
+    public IBlockOperation? GetBody(IMethodSymbol method)
     {
         if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
-            || method.IsVirtual
-            || method.IsAbstract
-            || method.IsExtern
-            || (method.IsOverride && !method.IsSealed && method.ContainingType?.IsSealed != true)
-            || method.ContainingType?.TypeKind == TypeKind.Interface
+            || !HasKnownBody(method)
             || method.DeclaringSyntaxReferences.Length != 1)
         {
             return null;

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -24,18 +22,17 @@ namespace ConcurrencyGuard.Analyzers;
 /// <c>||</c> (else-branch), <c>?:</c>, and an <c>if</c> without else whose branch always leaves. Parameters the callee
 /// assigns are never used as guards. Only bodies the call certainly runs are followed (not virtual, abstract or
 /// interface members). Per method, the sites and their guards are computed once per compilation
-/// (<see cref="MethodFact"/>); the evaluation for given constants follows callees up to <see cref="MaxDepth"/> levels.
+/// (<see cref="MethodFact"/>, kept with the other callee facts in <see cref="CalleeSummaries"/>, which also reads the
+/// bodies); the evaluation for given constants follows callees up to <see cref="MaxDepth"/> levels.
 /// </summary>
 public static class SynchronousCompletion
 {
     private const int MaxDepth = 10;
 
-    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, MethodFact>> Cache = new();
-
     /// <summary>True when <paramref name="call"/> returns a task that is complete when the call returns.</summary>
     public static bool CompletesSynchronously(IInvocationOperation call, WellKnownTypes types)
     {
-        if (!types.IsTaskLike(call.Type) || !HasKnownBody(call.TargetMethod))
+        if (!types.IsTaskLike(call.Type) || !CalleeSummaries.HasKnownBody(call.TargetMethod))
         {
             return false;
         }
@@ -344,27 +341,17 @@ public static class SynchronousCompletion
         return false;
     }
 
-    /// <summary>A body the call certainly runs: source, not abstract, not overridable.</summary>
-    private static bool HasKnownBody(IMethodSymbol method) =>
-        !method.IsAbstract && !method.IsVirtual && !method.IsExtern
-        && (!method.IsOverride || method.IsSealed || method.ContainingType.IsSealed)
-        && method.ContainingType.TypeKind != TypeKind.Interface
-        && method.DeclaringSyntaxReferences.Length > 0;
-
-    private static MethodFact GetFact(IMethodSymbol method, WellKnownTypes types)
-    {
-        var cache = Cache.GetValue(types.Compilation, static _ => new ConcurrentDictionary<IMethodSymbol, MethodFact>(SymbolEqualityComparer.Default));
-        return cache.GetOrAdd(method, m => Compute(m, types));
-    }
+    private static MethodFact GetFact(IMethodSymbol method, WellKnownTypes types) =>
+        CalleeSummaries.For(types.Compilation).SynchronousFacts.GetOrAdd(method, m => Compute(m, types));
 
     private static MethodFact Compute(IMethodSymbol method, WellKnownTypes types)
     {
-        if (!HasKnownBody(method) || !types.IsTaskLike(method.ReturnType) || method.DeclaringSyntaxReferences.Length != 1)
+        if (!types.IsTaskLike(method.ReturnType))
         {
             return MethodFact.Opaque;
         }
 
-        var body = GetBody(method, types.Compilation);
+        var body = CalleeSummaries.For(types.Compilation).GetBody(method);
         if (body is null)
         {
             return MethodFact.Opaque;
@@ -373,25 +360,6 @@ public static class SynchronousCompletion
         var collector = new Collector(method, types, AssignedParameters(body));
         collector.Walk(body, ImmutableArray<Literal>.Empty);
         return new MethodFact(collector.Sites.ToImmutable());
-    }
-
-    private static IOperation? GetBody(IMethodSymbol method, Compilation compilation)
-    {
-        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-        if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-        {
-            return null;
-        }
-
-#pragma warning disable RS1030 // A callee's body is summarised once per compilation (cached): the analysed operation's model is another tree's.
-        var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-        return model.GetOperation(syntax) switch
-        {
-            IMethodBodyOperation body => (IOperation?)body.BlockBody ?? body.ExpressionBody,
-            ILocalFunctionOperation local => local.Body,
-            _ => null,
-        };
     }
 
     private static HashSet<int> AssignedParameters(IOperation body)
@@ -555,7 +523,7 @@ public static class SynchronousCompletion
                 return;
             }
 
-            if (value is IInvocationOperation call && _types.IsTaskLike(call.Type) && HasKnownBody(call.TargetMethod))
+            if (value is IInvocationOperation call && _types.IsTaskLike(call.Type) && CalleeSummaries.HasKnownBody(call.TargetMethod))
             {
                 Sites.Add(new Site(guard, call.TargetMethod.OriginalDefinition, BindArguments(call, _method)));
                 return;
