@@ -12,7 +12,7 @@ public sealed class DroppedTaskAnalyzer : ConcurrencyGuardAnalyzer
         RuleIdentifiers.DroppedTask,
         title: "Task-returning call is dropped",
         messageFormat: "The task returned by '{0}' is never awaited or observed: its exceptions are lost and nobody can wait for or stop it",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "A task that is started and dropped is the .NET form of a goroutine leak: failures go to UnobservedTaskException (if anywhere), and under load such tasks pile up uncounted. Await it, hand it to something that owns it, or track it with the runtime guard's Forget().");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

@@ -44,7 +44,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build();
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(Warning("CG1001"), result.Output);
+        Assert.Matches(Warning("CG6002"), result.Output);
         Assert.Matches(Warning("CG1003"), result.Output);
     }
 
@@ -53,7 +53,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" });
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
         Assert.Matches(Error("CG1003"), result.Output);
     }
 
@@ -64,7 +64,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build(environment: new Dictionary<string, string> { [variable] = value });
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ContinuousIntegrationBuild=true");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardErrorsInCI=false", new Dictionary<string, string> { ["CI"] = "true" });
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(Warning("CG1001"), result.Output);
-        Assert.DoesNotMatch(Error("CG1001"), result.Output);
+        Assert.Matches(Warning("CG6002"), result.Output);
+        Assert.DoesNotMatch(Error("CG6002"), result.Output);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardLevel=none", new Dictionary<string, string> { ["CI"] = "true" });
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.DoesNotContain("CG1001", result.Output);
+        Assert.DoesNotContain("CG6002", result.Output);
         Assert.DoesNotContain("CG1003", result.Output);
     }
 
@@ -98,14 +98,14 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardLevel=strict");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
     }
 
     [Fact]
     public void Editorconfig_override_wins_over_preset_and_ci()
     {
-        var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" }, editorConfig: "dotnet_diagnostic.CG1001.severity = none\n");
-        Assert.DoesNotContain("CG1001", result.Output);
+        var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" }, editorConfig: "dotnet_diagnostic.CG6002.severity = none\n");
+        Assert.DoesNotContain("CG6002", result.Output);
         Assert.Matches(Error("CG1003"), result.Output);
     }
 
@@ -120,7 +120,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         // Not vacuous: the compiler did report CG2005, as a suggestion (SARIF "note").
         var log = Sarif(copy);
         Assert.Contains(log, r => r.RuleId == "CG2005" && r.Level == "note");
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         var result = _consumer.Build(environment: Ci, editorConfig: "dotnet_diagnostic.CG1003.severity = suggestion\n");
         Assert.DoesNotMatch(Error("CG1003"), result.Output);
         Assert.DoesNotMatch(Warning("CG1003"), result.Output);
-        Assert.Matches(Error("CG1001"), result.Output);
+        Assert.Matches(Error("CG6002"), result.Output);
     }
 
     [Fact]
@@ -155,47 +155,47 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
 
         var first = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, first.ExitCode);
-        Assert.True(Errors(first).Select(e => e.Id).SequenceEqual(new[] { "CG1001", "CG1001", "CG1003" }), first.ToString());
+        Assert.True(Errors(first).Select(e => e.Id).SequenceEqual(new[] { "CG6002", "CG6002", "CG1003" }), first.ToString());
 
         var update = _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true", Ci);
         Assert.True(update.ExitCode == 0, update.ToString());
         var baseline = File.ReadAllText(baselineFile);
         Assert.DoesNotContain(copy, baseline, StringComparison.Ordinal);
-        Assert.Contains("{ \"rule\": \"CG1001\", \"file\": \"OrderService.cs\", \"member\": \"OrderService.Place()\", \"code\": \"SaveAsync()\", \"count\": 1 }", baseline, StringComparison.Ordinal);
+        Assert.Contains("{ \"rule\": \"CG6002\", \"file\": \"OrderService.cs\", \"member\": \"OrderService.Place()\", \"code\": \"Sleep\", \"count\": 1 }", baseline, StringComparison.Ordinal);
         Assert.Contains("\"member\": \"OrderService.Ship()\"", baseline, StringComparison.Ordinal);
         Assert.Contains("\"rule\": \"CG1003\"", baseline, StringComparison.Ordinal);
         Assert.Contains("\"rule\": \"CG2005\"", baseline, StringComparison.Ordinal);
 
         AssertPasses(_consumer.BuildIn(copy, environment: Ci));
-        var suppressed = Sarif(copy).Where(r => r.RuleId == "CG1001").ToList();
+        var suppressed = Sarif(copy).Where(r => r.RuleId == "CG6002").ToList();
         Assert.Equal(2, suppressed.Count);
         Assert.All(suppressed, r => Assert.Contains("Suppression Justification: baseline", r.Suppression, StringComparison.Ordinal));
         AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardLevel=strict", Ci));
 
         // Unrelated edits: ten blank lines on top, the flagged statement reformatted.
         var original = File.ReadAllText(source);
-        var shifted = new string('\n', 10) + original.Replace("public void Place() => SaveAsync();", "public void Place() =>\n        SaveAsync(  );", StringComparison.Ordinal);
+        var shifted = new string('\n', 10) + original.Replace("public async Task Place() => Thread.Sleep(1);", "public async Task Place() =>\n        Thread.Sleep(  1 );", StringComparison.Ordinal);
         Assert.NotEqual(original, shifted[10..]);
         File.WriteAllText(source, shifted);
         AssertPasses(_consumer.BuildIn(copy, environment: Ci));
 
         // A new hazard in a new member fails CI with exactly that finding.
-        File.WriteAllText(source, shifted.Replace("    public void Ship()", "    public void Pack() => SaveAsync();\n\n    public void Ship()", StringComparison.Ordinal));
+        File.WriteAllText(source, shifted.Replace("    public async Task Ship()", "    public async Task Pack() => Thread.Sleep(1);\n\n    public async Task Ship()", StringComparison.Ordinal));
         var newMember = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, newMember.ExitCode);
         var error = Assert.Single(Errors(newMember));
-        Assert.Equal("CG1001", error.Id);
+        Assert.Equal("CG6002", error.Id);
         Assert.Contains("Pack()", File.ReadAllLines(source)[error.Line - 1], StringComparison.Ordinal);
 
         // A second identical finding in a member that had one is new too.
-        File.WriteAllText(source, shifted.Replace("        SaveAsync();\n", "        SaveAsync();\n        SaveAsync();\n", StringComparison.Ordinal));
+        File.WriteAllText(source, shifted.Replace("        Thread.Sleep(1);\n", "        Thread.Sleep(1);\n        Thread.Sleep(1);\n", StringComparison.Ordinal));
         var second = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, second.ExitCode);
         error = Assert.Single(Errors(second));
-        Assert.Equal("CG1001", error.Id);
+        Assert.Equal("CG6002", error.Id);
         var lines = File.ReadAllLines(source);
-        Assert.Equal("SaveAsync();", lines[error.Line - 1].Trim());
-        Assert.Equal("SaveAsync();", lines[error.Line - 2].Trim());
+        Assert.Equal("Thread.Sleep(1);", lines[error.Line - 1].Trim());
+        Assert.Equal("Thread.Sleep(1);", lines[error.Line - 2].Trim());
 
         // Fixing a baselined hazard leaves its entry stale: CG0001, an error in CI, until the update.
         File.WriteAllText(source, shifted.Replace("public async void Refresh()", "public async Task Refresh()", StringComparison.Ordinal));
@@ -267,20 +267,19 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         public const string Source = """
             using System;
+            using System.Threading;
             using System.Threading.Tasks;
 
             public class OrderService
             {
-                private Task SaveAsync() => Task.Delay(1);
+                public async Task Place() => Thread.Sleep(1);
 
-                public void Place() => SaveAsync();
-
-                public void Ship()
+                public async Task Ship()
                 {
-                    SaveAsync();
+                    Thread.Sleep(1);
                 }
 
-                public async void Refresh() => await SaveAsync();
+                public async void Refresh() => await Task.Delay(1);
             }
             """;
 
