@@ -24,7 +24,8 @@ public static class EarlyExits
             {
                 IReturnOperation { Kind: OperationKind.YieldReturn } => false,
                 IReturnOperation => true,
-                IThrowOperation => !IsCaughtWithin(op, statement),
+                IThrowOperation { Parent: not IExpressionStatementOperation } => !IsCaughtWithin(op, statement),
+                IExpressionStatementOperation { Operation: IThrowOperation } => !IsCaughtWithin(op, statement),
                 IBranchOperation { BranchKind: BranchKind.Break } => !HasTargetWithin(op, statement, includeSwitch: true),
                 IBranchOperation { BranchKind: BranchKind.Continue } => !HasTargetWithin(op, statement, includeSwitch: false),
                 _ => false,
@@ -33,6 +34,30 @@ public static class EarlyExits
             if (leaves && !IsInNestedFunction(op, statement))
             {
                 yield return op;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The statement never completes normally: it is, or its block ends with, a <c>return</c>, <c>throw</c>,
+    /// <c>break</c> or <c>continue</c> (a guard such as <c>if (!acquired) return;</c>).
+    /// </summary>
+    public static bool AlwaysLeaves(IOperation statement)
+    {
+        while (true)
+        {
+            switch (statement)
+            {
+                case IBlockOperation { Operations.Length: > 0 } block:
+                    statement = block.Operations[block.Operations.Length - 1];
+                    continue;
+                case IExpressionStatementOperation { Operation: IThrowOperation }:
+                case IThrowOperation:
+                case IReturnOperation { Kind: not OperationKind.YieldReturn }:
+                case IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }:
+                    return true;
+                default:
+                    return false;
             }
         }
     }

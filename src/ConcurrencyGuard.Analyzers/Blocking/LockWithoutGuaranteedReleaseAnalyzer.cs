@@ -18,6 +18,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
     public const string InsideTry = "insideTry";
     public const string NoFinally = "noFinally";
     public const string EarlyExit = "earlyExit";
+    public const string EarlyExitAfterTimedWait = "earlyExitAfterTimedWait";
 
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.LockWithoutGuaranteedRelease,
@@ -48,6 +49,11 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         var invocation = (IInvocationOperation)context.Operation;
         if (!locks.IsAcquire(invocation, out var lockObject) || lockObject is null)
         {
+            if (locks.IsTimedAcquire(invocation, out var timedLock) && timedLock is not null)
+            {
+                AnalyzeTimedAcquire(context, invocation, timedLock, locks);
+            }
+
             return;
         }
 
@@ -154,9 +160,12 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
     /// the acquisition and the statement holding the releasing try, with no release of the object before it in that
     /// statement on its path (<c>if (hit) { gate.Release(); return value; }</c> pairs the permit itself).
     /// </summary>
-    private static IOperation? FindUnreleasedExit(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks)
+    private static IOperation? FindUnreleasedExit(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks) =>
+        FindUnreleasedExit(block, block.Operations.IndexOf(statement) + 1, lockObject, locks);
+
+    private static IOperation? FindUnreleasedExit(IBlockOperation block, int from, IOperation lockObject, Locks locks)
     {
-        for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
+        for (var i = from; i < block.Operations.Length; i++)
         {
             var op = block.Operations[i];
             if (HoldsReleasingTry(op, lockObject, locks))
@@ -174,6 +183,66 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The timed overloads that return <c>bool</c>: the permit is taken only on the path where the wait returned
+    /// <c>true</c>. <c>if (!await sem.WaitAsync(timeout)) return;</c> (a guard that always leaves) takes it for the
+    /// statements after the guard; <c>if (await sem.WaitAsync(timeout)) { ... }</c> for the statements of that block.
+    /// An exit on the <c>false</c> path leaks nothing; an exit on the <c>true</c> path between the wait and the try whose
+    /// finally releases does (<see cref="FindUnreleasedExit(IBlockOperation, int, IOperation, Locks)"/>).
+    /// </summary>
+    private static void AnalyzeTimedAcquire(OperationAnalysisContext context, IInvocationOperation invocation, IOperation lockObject, Locks locks)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } or IConversionOperation or IParenthesizedOperation)
+        {
+            current = current.Parent;
+        }
+
+        IBlockOperation region;
+        int from;
+        IOperation anchor;
+        if (current.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not
+            && not.Parent is IConditionalOperation { WhenFalse: null } guard && ReferenceEquals(guard.Condition, not)
+            && guard.Parent is IBlockOperation outer && EarlyExits.AlwaysLeaves(guard.WhenTrue))
+        {
+            region = outer;
+            from = outer.Operations.IndexOf(guard) + 1;
+            anchor = guard;
+        }
+        else if (current.Parent is IConditionalOperation { WhenTrue: IBlockOperation taken } entered && ReferenceEquals(entered.Condition, current))
+        {
+            region = taken;
+            from = 0;
+            anchor = current;
+        }
+        else
+        {
+            return;
+        }
+
+        var body = FunctionContext.GetFunctionBody(anchor);
+        if (body is null || CleanupCode.IsInFinally(anchor)
+            || !IsReleasedOnSamePath(body, invocation, lockObject, locks) || IsHandedOn(body, lockObject, anchor.Syntax.Span.End))
+        {
+            return;
+        }
+
+        var followed = false;
+        for (var i = from; i < region.Operations.Length && !followed; i++)
+        {
+            followed = HoldsReleasingTry(region.Operations[i], lockObject, locks);
+        }
+
+        if (!followed || FindUnreleasedExit(region, from, lockObject, locks) is not { } exit)
+        {
+            return;
+        }
+
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, EarlyExitAfterTimedWait);
+        var name = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } n } } ? n.Identifier.ValueText : invocation.TargetMethod.Name;
+        context.Report(Rule, invocation.Syntax.GetLocation(), new[] { exit.Syntax.GetLocation() }, properties, name, lockObject.Syntax.ToString(), EarlyExitReason);
     }
 
     private static bool HoldsReleasingTry(IOperation statement, IOperation lockObject, Locks locks)
@@ -362,6 +431,28 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         /// <summary>The lock types of the compilation; build once per compilation, not per call.</summary>
         public static Locks Create(WellKnownTypes types) =>
             new(types.Get(WellKnownTypeNames.SemaphoreSlim), types.Get(WellKnownTypeNames.Monitor), types.CancellationToken);
+
+        /// <summary><c>sem.Wait(timeout...)</c>/<c>sem.WaitAsync(timeout...)</c>: the overloads that return whether the permit was taken.</summary>
+        public bool IsTimedAcquire(IInvocationOperation invocation, out IOperation? lockObject)
+        {
+            lockObject = null;
+            var method = invocation.TargetMethod;
+            if (method.Name is not ("Wait" or "WaitAsync") || !SymbolEqualityComparer.Default.Equals(method.ContainingType, _semaphore) || invocation.Instance is not { } instance)
+            {
+                return false;
+            }
+
+            foreach (var parameter in method.Parameters)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(parameter.Type, _token))
+                {
+                    lockObject = instance;
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>Neither SemaphoreSlim nor Monitor exists in the compilation: nothing to check.</summary>
         public bool IsEmpty => _semaphore is null && _monitor is null;

@@ -42,6 +42,7 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
         {
             LockWithoutGuaranteedReleaseAnalyzer.InsideTry => MoveOutOfTry(statement, block),
             LockWithoutGuaranteedReleaseAnalyzer.EarlyExit => MoveIntoTry(statement, block, model, scope.CancellationToken),
+            LockWithoutGuaranteedReleaseAnalyzer.EarlyExitAfterTimedWait => null,
             _ => WrapInTry(statement, block, model, scope.CancellationToken),
         };
         if (edit is not { } e)

@@ -668,4 +668,72 @@ public class LockWithoutGuaranteedReleaseTests
             }
         }
         """);
+
+    [Fact]
+    public Task Early_exit_after_a_timed_wait_that_returned_true_is_flagged_without_a_fix() => VerifyCG6003.NoFixAsync(Usings + """
+        using System.Collections.Generic;
+
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly Dictionary<int, int> _values = new();
+
+            async Task<int> GuardedAsync(int key, CancellationToken ct)
+            {
+                if (!await {|CG6003:_gate.WaitAsync(100, ct)|}.ConfigureAwait(false))
+                {
+                    return -1;
+                }
+
+                if (_values.TryGetValue(key, out var known))
+                    return known;
+                try { return _values[key] = key; }
+                finally { _gate.Release(); }
+            }
+
+            int Entered(int key)
+            {
+                if ({|CG6003:_gate.Wait(TimeSpan.FromSeconds(1))|})
+                {
+                    if (key < 0)
+                        throw new ArgumentOutOfRangeException(nameof(key));
+                    try { return _values[key] = key; }
+                    finally { _gate.Release(); }
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_timed_waits_whose_exits_are_on_the_false_path_or_release_first() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+
+            async Task<bool> GuardedAsync(int n, CancellationToken ct)
+            {
+                if (!await _gate.WaitAsync(TimeSpan.FromSeconds(1), ct))
+                    throw new TimeoutException();
+                if (n == 0)
+                {
+                    _gate.Release();
+                    return false;
+                }
+
+                try { await Task.Delay(n, ct); return true; }
+                finally { _gate.Release(); }
+            }
+
+            bool NotAGuard(int n)
+            {
+                if (!_gate.Wait(10))
+                    Console.WriteLine("slow");
+                if (n == 0) return false;
+                try { return true; }
+                finally { _gate.Release(); }
+            }
+        }
+        """);
 }
