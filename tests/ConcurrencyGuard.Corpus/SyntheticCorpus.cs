@@ -765,6 +765,25 @@ public static class SyntheticCorpus
                 return false;
             }
 
+            public async Task<int> EarlyExitAsync(int key, CancellationToken cancellationToken)
+            {
+                await _gate.WaitAsync(cancellationToken);
+                if (key == _count)
+                {
+                    return key;
+                }
+
+                try
+                {
+                    _count = key;
+                    return 0;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
             public void MonitorBad()
             {
                 Monitor.Enter(_sync);

@@ -6,7 +6,10 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// and runs a long loop (<c>while</c>, <c>do</c>, <c>for(;;)</c>, <c>foreach</c> over <c>GetConsumingEnumerable()</c>)
 /// that blocks: <c>Thread.Sleep</c>, <c>BlockingCollection.Take</c>, waits on tasks and wait handles, synchronous
 /// I/O that has an async counterpart (<see cref="AsyncCounterparts"/>). Such a delegate holds a pool thread for
-/// as long as it runs. Options that are not constant are left alone.
+/// as long as it runs. The delegate may also be a method group of a non-async method of this compilation
+/// (<c>StartNew(ReceiveLoop, ct, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default)</c>), or a lambda whose
+/// whole body calls one (<c>() =&gt; ReceiveLoop(ct)</c>): the same question is asked of that method's body (one
+/// level, <see cref="CalleeSummaries.GetBody"/>). Options that are not constant are left alone.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
@@ -31,10 +34,11 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
 
         var deferred = DeferredCode.GetOrCreate(types);
         var blocking = new BlockingCalls(types);
-        start.RegisterOperationAction(c => Analyze(c, deferred, blocking), OperationKind.Invocation);
+        var callees = CalleeSummaries.For(start.Compilation);
+        start.RegisterOperationAction(c => Analyze(c, deferred, blocking, callees), OperationKind.Invocation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, DeferredCode deferred, BlockingCalls blocking)
+    private static void Analyze(OperationAnalysisContext context, DeferredCode deferred, BlockingCalls blocking, CalleeSummaries callees)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (invocation.TargetMethod.Name is not ("Run" or "StartNew"))
@@ -46,7 +50,8 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
         IOperation? delegateArgument = null;
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.Value is IDelegateCreationOperation creation && DeferredCode.GetFunction(creation) is { } f)
+            if (argument.Value is IDelegateCreationOperation creation
+                && (DeferredCode.GetFunction(creation) ?? (creation.Target is IMethodReferenceOperation { Method: var target } ? GetMethodBody(target, callees) : null)) is { } f)
             {
                 function = f;
                 delegateArgument = creation;
@@ -71,6 +76,7 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
         {
             IAnonymousFunctionOperation lambda => lambda.Symbol,
             ILocalFunctionOperation local => local.Symbol,
+            IBlockOperation => ((IDelegateCreationOperation)delegateArgument).Target is IMethodReferenceOperation { Method: var method } ? method : null,
             _ => null,
         };
         if (symbol is null || symbol.IsAsync)
@@ -79,6 +85,12 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         var blocker = FindBlockingLoop(function, blocking);
+        if (blocker is null && function is IAnonymousFunctionOperation { Body: var lambdaBody } && SingleCall(lambdaBody) is { } call
+            && GetMethodBody(call.TargetMethod, callees) is { } calleeBody)
+        {
+            blocker = FindBlockingLoop(calleeBody, blocking);
+        }
+
         if (blocker is null)
         {
             return;
@@ -86,6 +98,36 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
 
         var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } name } } ? name.GetLocation() : invocation.Syntax.GetLocation();
         context.Report(Rule, location, kind == BackgroundStartKind.TaskRun ? "Task.Run" : "Task.Factory.StartNew", blocker);
+    }
+
+    /// <summary>The body of a non-async method of this compilation that every call runs (<see cref="CalleeSummaries.GetBody"/>).</summary>
+    private static IBlockOperation? GetMethodBody(IMethodSymbol method, CalleeSummaries callees) =>
+        method.IsAsync ? null : callees.GetBody(method);
+
+    /// <summary>The one call a lambda body consists of: <c>() =&gt; Loop(ct)</c>, <c>() =&gt; { Loop(ct); }</c>.</summary>
+    private static IInvocationOperation? SingleCall(IBlockOperation body)
+    {
+        var statements = 0;
+        IOperation? only = null;
+        foreach (var operation in body.Operations)
+        {
+            // The implicit `return;` the compiler adds at the end of a void lambda is no statement of its own.
+            if (operation is IReturnOperation { ReturnedValue: null, IsImplicit: true })
+            {
+                continue;
+            }
+
+            statements++;
+            only = operation;
+        }
+
+        var value = statements != 1 ? null : only switch
+        {
+            IExpressionStatementOperation statement => statement.Operation,
+            IReturnOperation { ReturnedValue: { } returned } => returned,
+            _ => null,
+        };
+        return value is null ? null : OperationWalk.Strip(value) as IInvocationOperation;
     }
 
     /// <summary>The name of the first blocking call inside a long loop of the function, or null.</summary>

@@ -13,10 +13,12 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnalyzer
 {
-    /// <summary>Diagnostic property: <see cref="InsideTry"/> or <see cref="NoFinally"/>.</summary>
+    /// <summary>Diagnostic property: <see cref="InsideTry"/>, <see cref="NoFinally"/> or <see cref="EarlyExit"/>.</summary>
     public const string ShapeProperty = "cg.shape";
     public const string InsideTry = "insideTry";
     public const string NoFinally = "noFinally";
+    public const string EarlyExit = "earlyExit";
+    public const string EarlyExitAfterTimedWait = "earlyExitAfterTimedWait";
 
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.LockWithoutGuaranteedRelease,
@@ -26,6 +28,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         description: "A semaphore or monitor released outside a finally stays taken when the code in between throws or is cancelled: every later caller waits for ever and the service stalls one request at a time. Acquire it, then release it in the finally of a try that starts right after the acquisition.");
 
     private const string NoFinallyReason = "but does not release it in a finally: an exception leaks it and every later caller waits for ever";
+    private const string EarlyExitReason = "but an early exit before the try whose finally releases it skips the release: the permit leaks for ever and every later caller waits";
     private const string InsideTryReason = "inside the try whose finally releases it: a cancelled or failed wait releases a permit that was never taken";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -46,6 +49,11 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         var invocation = (IInvocationOperation)context.Operation;
         if (!locks.IsAcquire(invocation, out var lockObject) || lockObject is null)
         {
+            if (locks.IsTimedAcquire(invocation, out var timedLock) && timedLock is not null)
+            {
+                AnalyzeTimedAcquire(context, invocation, timedLock, locks);
+            }
+
             return;
         }
 
@@ -74,6 +82,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         }
 
         string shape;
+        var additional = System.Array.Empty<Location>();
         if (block.Parent is ITryOperation { Finally: { } enclosingFinally } enclosingTry
             && ReferenceEquals(enclosingTry.Body, block)
             && locks.IsReleasedIn(enclosingFinally, lockObject))
@@ -86,8 +95,18 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
 
             shape = InsideTry;
         }
-        else if (IsFollowedByReleasingTry(block, statement, lockObject, locks)
-            || IsHandOverHand(block, statement, lockObject, locks)
+        else if (IsFollowedByReleasingTry(block, statement, lockObject, locks))
+        {
+            // `await gate.WaitAsync(); if (cached) return value; try { ... } finally { gate.Release(); }`: the exit skips the finally.
+            if (FindUnreleasedExit(block, statement, lockObject, locks) is not { } exit)
+            {
+                return;
+            }
+
+            shape = EarlyExit;
+            additional = new[] { exit.Syntax.GetLocation() };
+        }
+        else if (IsHandOverHand(block, statement, lockObject, locks)
             || (block.Parent is ITryOperation { Finally: null } catchOnly && ReferenceEquals(catchOnly.Body, block)
                 && catchOnly.Parent is IBlockOperation outer && IsFollowedByReleasingTry(outer, catchOnly, lockObject, locks))
             || IsReleasedRightAfter(block, statement, lockObject, locks))
@@ -101,7 +120,13 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape);
         var name = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } n } } ? n.Identifier.ValueText : invocation.TargetMethod.Name;
-        context.Report(Rule, invocation.Syntax.GetLocation(), System.Array.Empty<Location>(), properties, name, lockObject.Syntax.ToString(), shape == InsideTry ? InsideTryReason : NoFinallyReason);
+        var reason = shape switch
+        {
+            InsideTry => InsideTryReason,
+            EarlyExit => EarlyExitReason,
+            _ => NoFinallyReason,
+        };
+        context.Report(Rule, invocation.Syntax.GetLocation(), additional, properties, name, lockObject.Syntax.ToString(), reason);
     }
 
     /// <summary>A later statement of the block is, or holds (inside <c>lock</c>, <c>using</c>, <c>if</c>), a try whose finally releases the object.</summary>
@@ -121,12 +146,127 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
                 continue;
             }
 
-            foreach (var inner in op.DescendantsAndSelf())
+            if (HoldsReleasingTry(op, lockObject, locks))
             {
-                if (inner is ITryOperation { Finally: { } @finally } && locks.IsReleasedIn(@finally, lockObject))
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// An exit (<c>return</c>, <c>throw</c>, <c>break</c>, <c>continue</c>: <see cref="EarlyExits"/>) in a statement between
+    /// the acquisition and the statement holding the releasing try, with no release of the object before it in that
+    /// statement on its path (<c>if (hit) { gate.Release(); return value; }</c> pairs the permit itself).
+    /// </summary>
+    private static IOperation? FindUnreleasedExit(IBlockOperation block, IOperation statement, IOperation lockObject, Locks locks) =>
+        FindUnreleasedExit(block, block.Operations.IndexOf(statement) + 1, lockObject, locks);
+
+    private static IOperation? FindUnreleasedExit(IBlockOperation block, int from, IOperation lockObject, Locks locks)
+    {
+        for (var i = from; i < block.Operations.Length; i++)
+        {
+            var op = block.Operations[i];
+            if (HoldsReleasingTry(op, lockObject, locks))
+            {
+                return null;
+            }
+
+            foreach (var exit in EarlyExits.Leaving(op))
+            {
+                if (!IsReleasedBefore(exit, op, lockObject, locks))
                 {
-                    return true;
+                    return exit;
                 }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The timed overloads that return <c>bool</c>: the permit is taken only on the path where the wait returned
+    /// <c>true</c>. <c>if (!await sem.WaitAsync(timeout)) return;</c> (a guard that always leaves) takes it for the
+    /// statements after the guard; <c>if (await sem.WaitAsync(timeout)) { ... }</c> for the statements of that block.
+    /// An exit on the <c>false</c> path leaks nothing; an exit on the <c>true</c> path between the wait and the try whose
+    /// finally releases does (<see cref="FindUnreleasedExit(IBlockOperation, int, IOperation, Locks)"/>).
+    /// </summary>
+    private static void AnalyzeTimedAcquire(OperationAnalysisContext context, IInvocationOperation invocation, IOperation lockObject, Locks locks)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } or IConversionOperation or IParenthesizedOperation)
+        {
+            current = current.Parent;
+        }
+
+        IBlockOperation region;
+        int from;
+        IOperation anchor;
+        if (current.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not
+            && not.Parent is IConditionalOperation { WhenFalse: null } guard && ReferenceEquals(guard.Condition, not)
+            && guard.Parent is IBlockOperation outer && EarlyExits.AlwaysLeaves(guard.WhenTrue))
+        {
+            region = outer;
+            from = outer.Operations.IndexOf(guard) + 1;
+            anchor = guard;
+        }
+        else if (current.Parent is IConditionalOperation { WhenTrue: IBlockOperation taken } entered && ReferenceEquals(entered.Condition, current))
+        {
+            region = taken;
+            from = 0;
+            anchor = current;
+        }
+        else
+        {
+            return;
+        }
+
+        var body = FunctionContext.GetFunctionBody(anchor);
+        if (body is null || CleanupCode.IsInFinally(anchor)
+            || !IsReleasedOnSamePath(body, invocation, lockObject, locks) || IsHandedOn(body, lockObject, anchor.Syntax.Span.End))
+        {
+            return;
+        }
+
+        var followed = false;
+        for (var i = from; i < region.Operations.Length && !followed; i++)
+        {
+            followed = HoldsReleasingTry(region.Operations[i], lockObject, locks);
+        }
+
+        if (!followed || FindUnreleasedExit(region, from, lockObject, locks) is not { } exit)
+        {
+            return;
+        }
+
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, EarlyExitAfterTimedWait);
+        var name = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } n } } ? n.Identifier.ValueText : invocation.TargetMethod.Name;
+        context.Report(Rule, invocation.Syntax.GetLocation(), new[] { exit.Syntax.GetLocation() }, properties, name, lockObject.Syntax.ToString(), EarlyExitReason);
+    }
+
+    private static bool HoldsReleasingTry(IOperation statement, IOperation lockObject, Locks locks)
+    {
+        foreach (var inner in statement.DescendantsAndSelf())
+        {
+            if (inner is ITryOperation { Finally: { } @finally } && locks.IsReleasedIn(@finally, lockObject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A release of the object inside <paramref name="statement"/> runs before <paramref name="exit"/>, not in a branch exclusive of it.</summary>
+    private static bool IsReleasedBefore(IOperation exit, IOperation statement, IOperation lockObject, Locks locks)
+    {
+        foreach (var op in statement.DescendantsAndSelf())
+        {
+            if (op is IInvocationOperation invocation && op.Syntax.Span.End <= exit.Syntax.SpanStart
+                && locks.IsRelease(invocation, lockObject) && !AreExclusiveBranches(invocation, exit, statement))
+            {
+                return true;
             }
         }
 
@@ -291,6 +431,28 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         /// <summary>The lock types of the compilation; build once per compilation, not per call.</summary>
         public static Locks Create(WellKnownTypes types) =>
             new(types.Get(WellKnownTypeNames.SemaphoreSlim), types.Get(WellKnownTypeNames.Monitor), types.CancellationToken);
+
+        /// <summary><c>sem.Wait(timeout...)</c>/<c>sem.WaitAsync(timeout...)</c>: the overloads that return whether the permit was taken.</summary>
+        public bool IsTimedAcquire(IInvocationOperation invocation, out IOperation? lockObject)
+        {
+            lockObject = null;
+            var method = invocation.TargetMethod;
+            if (method.Name is not ("Wait" or "WaitAsync") || !SymbolEqualityComparer.Default.Equals(method.ContainingType, _semaphore) || invocation.Instance is not { } instance)
+            {
+                return false;
+            }
+
+            foreach (var parameter in method.Parameters)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(parameter.Type, _token))
+                {
+                    lockObject = instance;
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>Neither SemaphoreSlim nor Monitor exists in the compilation: nothing to check.</summary>
         public bool IsEmpty => _semaphore is null && _monitor is null;

@@ -6,6 +6,8 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// <c>await foreach</c> without <c>WithCancellation</c>. Silent in <c>catch</c>/<c>finally</c> blocks,
 /// where the token may already be cancelled and the cleanup must run, and where <see cref="TokenExclusions"/> says the
 /// token must not be passed (recursion into the enclosing method, zero timeouts, bookkeeping that must run).
+/// A read of a streamed HTTP body that CG3005 reports (<see cref="StreamedBodies"/>) is left to CG3005, which says
+/// why the deadline is gone.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
@@ -26,11 +28,12 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+        var streamedBodies = StreamedBodies.Create(types);
+        start.RegisterOperationAction(c => AnalyzeInvocation(c, types, streamedBodies), OperationKind.Invocation);
         start.RegisterOperationAction(c => AnalyzeForEach(c, types), OperationKind.Loop);
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, WellKnownTypes types)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, WellKnownTypes types, StreamedBodies? streamedBodies)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (!TokenForwarding.TryGetMissingToken(invocation, types, out var missing)
@@ -45,6 +48,12 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
 
         var scope = TokenInScope.Find(invocation, context.ContainingSymbol, types);
         if (!scope.HasToken || RefersToScopeSource(invocation, scope))
+        {
+            return;
+        }
+
+        // One diagnostic per call: CG3005 reports this read with the reason the deadline is gone.
+        if (streamedBodies?.IsReportedAsStreamedBodyRead(invocation, context.CancellationToken) == true)
         {
             return;
         }

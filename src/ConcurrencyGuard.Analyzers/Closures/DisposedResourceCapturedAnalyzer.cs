@@ -8,7 +8,9 @@ namespace ConcurrencyGuard.Analyzers.Closures;
 /// <summary>
 /// CG5003: deferred code captures a local that is disposed when its scope ends (<c>using</c>,
 /// <c>using var</c>, <c>await using</c>) or by an explicit <c>Dispose()</c> later in the method, and the
-/// work is not awaited before that: it runs against a disposed object.
+/// work is not awaited before that: it runs against a disposed object. A local owned by a service scope
+/// (<see cref="ServiceScopes"/>: <c>scope.ServiceProvider.GetRequiredService&lt;T&gt;()</c> and friends) is disposed
+/// when that scope is.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
@@ -33,10 +35,11 @@ public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
         var isDisposable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         bool IsDisposableType(ITypeSymbol type) =>
             isDisposable.GetOrAdd(type, t => WellKnownTypes.IsOrImplements(t, disposable) || WellKnownTypes.IsOrImplements(t, asyncDisposable));
-        start.RegisterOperationAction(c => Analyze(c, deferredCode, IsDisposableType), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
+        var scopes = new ServiceScopes(types);
+        start.RegisterOperationAction(c => Analyze(c, deferredCode, IsDisposableType, scopes), OperationKind.AnonymousFunction, OperationKind.DelegateCreation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, Func<ITypeSymbol, bool> isDisposable)
+    private static void Analyze(OperationAnalysisContext context, DeferredCode deferredCode, Func<ITypeSymbol, bool> isDisposable, ServiceScopes scopes)
     {
         var operation = context.Operation;
         if (operation is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } || DeferredCode.GetFunction(operation) is not { } function)
@@ -45,7 +48,7 @@ public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         var captured = DeferredCode.GetCapturedVariables(function);
-        if (!captured.Any(c => c.Symbol is ILocalSymbol local && (local.IsUsing || isDisposable(local.Type))))
+        if (!captured.Any(c => c.Symbol is ILocalSymbol local && (local.IsUsing || isDisposable(local.Type) || scopes.MayBeOwned(local.Type, isDisposable))))
         {
             return;
         }
@@ -61,7 +64,7 @@ public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
         foreach (var variable in captured)
         {
             if (variable.Symbol is not ILocalSymbol local
-                || DisposalPoint(local, function, root, isDisposable) is not { } disposal
+                || (DisposalPoint(local, function, root, isDisposable) ?? ScopeDisposalPoint(local, function, root, isDisposable, scopes)) is not { } disposal
                 || Exempt(deferral, local))
             {
                 continue;
@@ -138,6 +141,18 @@ public sealed class DisposedResourceCapturedAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         return first is null ? null : new Disposal(first.Syntax.SpanStart, "by the Dispose call that follows");
+    }
+
+    /// <summary>A service (or the provider) resolved through a scope local is disposed when that scope is.</summary>
+    private static Disposal? ScopeDisposalPoint(ILocalSymbol local, IOperation function, IOperation root, Func<ITypeSymbol, bool> isDisposable, ServiceScopes scopes)
+    {
+        if (scopes.GetOwningScope(local, root, isDisposable) is not { } scope
+            || DisposalPoint(scope, function, root, isDisposable) is not { } disposal)
+        {
+            return null;
+        }
+
+        return new Disposal(disposal.Position, "with the service scope '" + scope.Name + "' that resolved it (" + disposal.Description + ")");
     }
 
     /// <summary>

@@ -11,6 +11,10 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// <item>no finally: the statements between the acquisition and the last release in the same block go into a
 /// <c>try</c>, and that release into its <c>finally</c>. Not offered when another release of the object sits in
 /// between (it would release twice), or a local declared in between is used after the release.</item>
+/// <item>early exit before the releasing try: the statements between the acquisition and that try move to the top
+/// of its body, so the finally covers the exit. Only for a try without catch clauses that is a later statement of
+/// the same block (moving code under a catch would change what it handles), and not when a local declared in
+/// between is used after the try or is a <c>using</c> declaration (it would be disposed earlier).</item>
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockWithoutGuaranteedReleaseFixer)), Shared]
@@ -34,9 +38,13 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
             return null;
         }
 
-        (SyntaxNode Old, SyntaxNode New)? edit = shape == LockWithoutGuaranteedReleaseAnalyzer.InsideTry
-            ? MoveOutOfTry(statement, block)
-            : WrapInTry(statement, block, model, scope.CancellationToken);
+        (SyntaxNode Old, SyntaxNode New)? edit = shape switch
+        {
+            LockWithoutGuaranteedReleaseAnalyzer.InsideTry => MoveOutOfTry(statement, block),
+            LockWithoutGuaranteedReleaseAnalyzer.EarlyExit => MoveIntoTry(statement, block, model, scope.CancellationToken),
+            LockWithoutGuaranteedReleaseAnalyzer.EarlyExitAfterTimedWait => null,
+            _ => WrapInTry(statement, block, model, scope.CancellationToken),
+        };
         if (edit is not { } e)
         {
             return null;
@@ -147,6 +155,97 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
         }
 
         statements = statements.Insert(start + 1, tryStatement);
+        return (block, block.WithStatements(statements));
+    }
+
+    private static (SyntaxNode, SyntaxNode)? MoveIntoTry(ExpressionStatementSyntax acquire, BlockSyntax block, SemanticModel model, CancellationToken ct)
+    {
+        var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
+            .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
+        var locks = LockWithoutGuaranteedReleaseAnalyzer.Locks.Create(WellKnownTypes.GetOrCreate(model.Compilation));
+        if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
+        {
+            return null;
+        }
+
+        var start = block.Statements.IndexOf(acquire);
+        var tryIndex = -1;
+        for (var i = start + 1; i < block.Statements.Count && tryIndex < 0; i++)
+        {
+            foreach (var candidate in block.Statements[i].DescendantNodesAndSelf().OfType<TryStatementSyntax>())
+            {
+                if (candidate.Finally is { } @finally && model.GetOperation(@finally.Block, ct) is { } finallyOperation
+                    && locks.IsReleasedIn(finallyOperation, lockObject))
+                {
+                    tryIndex = i;
+                    break;
+                }
+            }
+        }
+
+        if (tryIndex < 0 || block.Statements[tryIndex] is not TryStatementSyntax { Catches.Count: 0 } tryStatement)
+        {
+            return null;
+        }
+
+        var moved = new List<StatementSyntax>();
+        var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        for (var i = start + 1; i < tryIndex; i++)
+        {
+            var statement = block.Statements[i];
+            if (statement is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: not 0 })
+            {
+                return null;
+            }
+
+            foreach (var node in statement.DescendantNodesAndSelf())
+            {
+                var local = node switch
+                {
+                    VariableDeclaratorSyntax v => model.GetDeclaredSymbol(v, ct),
+                    SingleVariableDesignationSyntax d => model.GetDeclaredSymbol(d, ct),
+                    _ => null,
+                };
+                if (local is not null)
+                {
+                    declared.Add(local);
+                }
+            }
+
+            moved.Add(statement);
+        }
+
+        for (var i = tryIndex + 1; i < block.Statements.Count && declared.Count > 0; i++)
+        {
+            foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used))
+                {
+                    return null;
+                }
+            }
+        }
+
+        // The try now follows the acquisition directly: drop the blank lines that separated it from the moved statements.
+        var leading = tryStatement.GetLeadingTrivia();
+        var skip = 0;
+        while (skip < leading.Count && leading[skip].IsKind(SyntaxKind.EndOfLineTrivia))
+        {
+            skip++;
+        }
+
+        var newTry = tryStatement
+            .WithLeadingTrivia(leading.Skip(skip))
+            .WithBlock(tryStatement.Block.WithStatements(tryStatement.Block.Statements.InsertRange(0, moved)))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var statements = block.Statements;
+        for (var i = tryIndex; i > start; i--)
+        {
+            statements = statements.RemoveAt(i);
+        }
+
+        statements = statements.Insert(start + 1, newTry);
         return (block, block.WithStatements(statements));
     }
 }

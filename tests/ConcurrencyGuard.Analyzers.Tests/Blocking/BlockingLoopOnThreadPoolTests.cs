@@ -180,4 +180,134 @@ public class BlockingLoopOnThreadPoolTests
             }
         }
         """);
+
+    [Fact]
+    public Task Flags_StartNew_of_a_method_whose_loop_blocks_and_fixes_all() => VerifyCG6004.FixAsync(Usings + """
+        using System.Net.Sockets;
+
+        class Receiver
+        {
+            private readonly Socket _socket;
+            private readonly BlockingCollection<byte[]> _frames = new(100);
+            private readonly ManualResetEventSlim _ready = new();
+
+            public Receiver(Socket socket) => _socket = socket;
+
+            public void Start(CancellationToken ct)
+            {
+                Task.Factory.{|CG6004:StartNew|}(ReceiveLoop, ct, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                Task.Factory.{|CG6004:StartNew|}(() => Drain(ct), ct, TaskCreationOptions.None, TaskScheduler.Default);
+                Task.{|CG6004:Run|}(() => { WaitLoop(ct); }, ct);
+            }
+
+            private void ReceiveLoop()
+            {
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    var read = _socket.Receive(buffer);
+                    _frames.Add(buffer[..read]);
+                }
+            }
+
+            private void Drain(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    Console.WriteLine(_frames.Take(ct).Length);
+                }
+            }
+
+            private void WaitLoop(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    _ready.Wait(ct);
+                    _ready.Reset();
+                }
+            }
+        }
+        """, Usings + """
+        using System.Net.Sockets;
+
+        class Receiver
+        {
+            private readonly Socket _socket;
+            private readonly BlockingCollection<byte[]> _frames = new(100);
+            private readonly ManualResetEventSlim _ready = new();
+
+            public Receiver(Socket socket) => _socket = socket;
+
+            public void Start(CancellationToken ct)
+            {
+                Task.Factory.StartNew(ReceiveLoop, ct, TaskCreationOptions.DenyChildAttach | TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                Task.Factory.StartNew(() => Drain(ct), ct, TaskCreationOptions.None | TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                Task.Factory.StartNew(() => { WaitLoop(ct); }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
+            private void ReceiveLoop()
+            {
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    var read = _socket.Receive(buffer);
+                    _frames.Add(buffer[..read]);
+                }
+            }
+
+            private void Drain(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    Console.WriteLine(_frames.Take(ct).Length);
+                }
+            }
+
+            private void WaitLoop(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    _ready.Wait(ct);
+                    _ready.Reset();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_methods_that_run_long_async_or_out_of_sight() => VerifyCG6004.AnalyzerAsync(Usings + """
+        abstract class Worker
+        {
+            private readonly BlockingCollection<int> _items = new(100);
+
+            public void Start(CancellationToken ct)
+            {
+                Task.Factory.StartNew(Drain, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                Task.Factory.StartNew(PumpAsync, ct, TaskCreationOptions.None, TaskScheduler.Default);
+                Task.Factory.StartNew(Once, ct, TaskCreationOptions.None, TaskScheduler.Default);
+                Task.Factory.StartNew(Loop, ct, TaskCreationOptions.None, TaskScheduler.Default);
+                Task.Factory.StartNew(() => { Once(); Drain(); }, ct, TaskCreationOptions.None, TaskScheduler.Default);
+                Task.Run(() => Console.WriteLine(Count()), ct);
+            }
+
+            private void Drain()
+            {
+                while (true) { Console.WriteLine(_items.Take()); }
+            }
+
+            private async Task PumpAsync()
+            {
+                while (true) { await Task.Delay(100); }
+            }
+
+            private void Once() => Console.WriteLine(_items.Take());
+
+            protected abstract void Loop();
+
+            private int Count()
+            {
+                while (true) { return _items.Take(); }
+            }
+        }
+        """);
 }

@@ -439,4 +439,301 @@ public class LockWithoutGuaranteedReleaseTests
             void Work() { }
         }
         """);
+
+    [Fact]
+    public Task Early_exit_before_the_releasing_try_moves_into_it_and_fixes_all() => VerifyCG6003.FixAsync(Usings + """
+        using System.Collections.Generic;
+
+        class Cache
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly Dictionary<string, int> _values = new();
+
+            async Task<int> GetAsync(string key, CancellationToken ct)
+            {
+                await {|CG6003:_gate.WaitAsync(ct)|};
+                if (_values.TryGetValue(key, out var known))
+                {
+                    return known;
+                }
+
+                try
+                {
+                    var loaded = await LoadAsync(key, ct);
+                    _values[key] = loaded;
+                    return loaded;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            void Put(string key, int value)
+            {
+                {|CG6003:_gate.Wait()|};
+                if (value < 0)
+                    throw new ArgumentOutOfRangeException(nameof(value));
+                try
+                {
+                    _values[key] = value;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            async Task FillAsync(IEnumerable<string> keys, CancellationToken ct)
+            {
+                foreach (var key in keys)
+                {
+                    await {|CG6003:_gate.WaitAsync(ct)|};
+                    if (key.Length == 0)
+                        break;
+                    if (_values.ContainsKey(key))
+                        continue;
+                    try
+                    {
+                        _values[key] = await LoadAsync(key, ct);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+
+            Task<int> LoadAsync(string key, CancellationToken ct) => Task.FromResult(key.Length);
+        }
+        """, Usings + """
+        using System.Collections.Generic;
+
+        class Cache
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly Dictionary<string, int> _values = new();
+
+            async Task<int> GetAsync(string key, CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                try
+                {
+                    if (_values.TryGetValue(key, out var known))
+                    {
+                        return known;
+                    }
+                    var loaded = await LoadAsync(key, ct);
+                    _values[key] = loaded;
+                    return loaded;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            void Put(string key, int value)
+            {
+                _gate.Wait();
+                try
+                {
+                    if (value < 0)
+                        throw new ArgumentOutOfRangeException(nameof(value));
+                    _values[key] = value;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            async Task FillAsync(IEnumerable<string> keys, CancellationToken ct)
+            {
+                foreach (var key in keys)
+                {
+                    await _gate.WaitAsync(ct);
+                    try
+                    {
+                        if (key.Length == 0)
+                            break;
+                        if (_values.ContainsKey(key))
+                            continue;
+                        _values[key] = await LoadAsync(key, ct);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+
+            Task<int> LoadAsync(string key, CancellationToken ct) => Task.FromResult(key.Length);
+        }
+        """);
+
+    [Fact]
+    public Task Early_exit_fix_not_offered_under_a_catch_or_when_a_local_is_used_after_the_try() => VerifyCG6003.NoFixAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+
+            async Task<int> CatchingAsync(int n, CancellationToken ct)
+            {
+                await {|CG6003:_gate.WaitAsync(ct)|};
+                if (n == 0) return 0;
+                try { await Task.Delay(n, ct); }
+                catch (OperationCanceledException) { return -1; }
+                finally { _gate.Release(); }
+                return n;
+            }
+
+            async Task<int> UsedAfterAsync(int n, CancellationToken ct)
+            {
+                await {|CG6003:_gate.WaitAsync(ct)|};
+                var doubled = n * 2;
+                if (doubled == 0) return 0;
+                try { await Task.Delay(doubled, ct); }
+                finally { _gate.Release(); }
+                return doubled;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_an_early_exit_that_releases_first_or_never_acquired() => VerifyCG6003.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+
+        sealed class Releaser : IDisposable
+        {
+            private readonly SemaphoreSlim _gate;
+            public Releaser(SemaphoreSlim gate) => _gate = gate;
+            public void Dispose() => _gate.Release();
+        }
+
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly Dictionary<int, int> _values = new();
+
+            async Task<int> ReleasesFirstAsync(int key, CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                if (_values.TryGetValue(key, out var known))
+                {
+                    _gate.Release();
+                    return known;
+                }
+
+                try { return _values[key] = key; }
+                finally { _gate.Release(); }
+            }
+
+            async Task<int> TimedOutAsync(int key, CancellationToken ct)
+            {
+                if (!await _gate.WaitAsync(100, ct))
+                {
+                    return -1;
+                }
+
+                try { return _values[key] = key; }
+                finally { _gate.Release(); }
+            }
+
+            async Task<int> ExitsThatStayInsideAsync(IEnumerable<int> keys, CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                var sum = 0;
+                foreach (var key in keys)
+                {
+                    if (key < 0) break;
+                    if (key == 0) continue;
+                    sum += key;
+                }
+
+                try { throw new InvalidOperationException(); }
+                catch (InvalidOperationException) { sum = -sum; }
+                Func<int, int> twice = x => { if (x == 0) return 0; return x * 2; };
+                try { return twice(sum); }
+                finally { _gate.Release(); }
+            }
+
+            async Task<IDisposable?> HandedOnAsync(bool fast, CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                if (fast) return new Releaser(_gate);
+                try { await Task.Delay(1, ct); }
+                finally { _gate.Release(); }
+                return null;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Early_exit_after_a_timed_wait_that_returned_true_is_flagged_without_a_fix() => VerifyCG6003.NoFixAsync(Usings + """
+        using System.Collections.Generic;
+
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private readonly Dictionary<int, int> _values = new();
+
+            async Task<int> GuardedAsync(int key, CancellationToken ct)
+            {
+                if (!await {|CG6003:_gate.WaitAsync(100, ct)|}.ConfigureAwait(false))
+                {
+                    return -1;
+                }
+
+                if (_values.TryGetValue(key, out var known))
+                    return known;
+                try { return _values[key] = key; }
+                finally { _gate.Release(); }
+            }
+
+            int Entered(int key)
+            {
+                if ({|CG6003:_gate.Wait(TimeSpan.FromSeconds(1))|})
+                {
+                    if (key < 0)
+                        throw new ArgumentOutOfRangeException(nameof(key));
+                    try { return _values[key] = key; }
+                    finally { _gate.Release(); }
+                }
+
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_timed_waits_whose_exits_are_on_the_false_path_or_release_first() => VerifyCG6003.AnalyzerAsync(Usings + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+
+            async Task<bool> GuardedAsync(int n, CancellationToken ct)
+            {
+                if (!await _gate.WaitAsync(TimeSpan.FromSeconds(1), ct))
+                    throw new TimeoutException();
+                if (n == 0)
+                {
+                    _gate.Release();
+                    return false;
+                }
+
+                try { await Task.Delay(n, ct); return true; }
+                finally { _gate.Release(); }
+            }
+
+            bool NotAGuard(int n)
+            {
+                if (!_gate.Wait(10))
+                    Console.WriteLine("slow");
+                if (n == 0) return false;
+                try { return true; }
+                finally { _gate.Release(); }
+            }
+        }
+        """);
 }

@@ -735,6 +735,36 @@ public class TokenNotForwardedTests
         }
         """);
 
+    // Issue #18, item 9: a streamed body read without a token is CG3005's finding (it says why the deadline is gone);
+    // CG2001 stays silent on that call, and reports it again when CG3005 is turned off for the file.
+    private const string StreamedBodyReads = """
+        class Downloads
+        {
+            async Task<string> SaveAsync(HttpClient client, Stream file, CancellationToken ct)
+            {
+                await using var body = await client.GetStreamAsync("https://example.invalid/file", ct);
+                await MARK1body.CopyToAsync(file)END1;
+                using var response = await client.GetAsync("https://example.invalid/log", HttpCompletionOption.ResponseHeadersRead, ct);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                return await MARK2reader.ReadToEndAsync()END2;
+            }
+
+            async Task WriteAsync(Stream file, byte[] buffer, CancellationToken ct)
+            {
+                await {|CG2001:file.WriteAsync(buffer, 0, buffer.Length)|};
+            }
+        }
+        """;
+
+    [Fact]
+    public Task Leaves_a_streamed_body_read_to_CG3005() => VerifyCG2001.AnalyzerAsync(Usings + StreamedBodyReads
+        .Replace("MARK1", "").Replace("END1", "").Replace("MARK2", "").Replace("END2", ""));
+
+    [Fact]
+    public Task Reports_a_streamed_body_read_when_CG3005_is_off() => VerifyCG2001.AnalyzerAsync(Usings + StreamedBodyReads
+        .Replace("MARK1", "{|CG2001:").Replace("END1", "|}").Replace("MARK2", "{|CG2001:").Replace("END2", "|}"),
+        "dotnet_diagnostic.CG3005.severity = none\n");
+
     // Real findings that must stay (issue #16): a write without the token while sibling calls pass it; CopyToAsync
     // without the token where the overload exists.
     [Fact]

@@ -222,4 +222,128 @@ public class DisposedResourceCapturedTests
                 _ = connection.ExecuteAsync(""{|CS1026:|}{|CS1002:|}
             }
         """ + Connection + "{|CS1513:|}");
+
+    private const string Scoped = """
+
+        sealed class UnitOfWork : IDisposable
+        {
+            public Task SaveAsync() => Task.CompletedTask;
+            public void Dispose() { }
+        }
+
+        interface IClock { DateTime Now { get; } }
+        """;
+
+    [Fact]
+    public Task Flags_services_resolved_from_a_scope_that_ends_first() => VerifyCG5003.AnalyzerAsync(Usings + """
+        using Microsoft.Extensions.DependencyInjection;
+
+        class Jobs
+        {
+            private readonly IServiceScopeFactory _scopes;
+            private readonly List<Task> _pending = new();
+            public Jobs(IServiceScopeFactory scopes) => _scopes = scopes;
+
+            public void Enqueue()
+            {
+                using var scope = _scopes.CreateScope();
+                var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                _pending.Add(Task.Run({|CG5003:() =>|} work.SaveAsync()));
+            }
+
+            public async Task EnqueueAsync()
+            {
+                await using (var scope = _scopes.CreateAsyncScope())
+                {
+                    var services = scope.ServiceProvider;
+                    var work = services.GetService<UnitOfWork>();
+                    var all = scope.ServiceProvider.GetServices<UnitOfWork>();
+                    _ = Task.Run({|CG5003:() =>|} work!.SaveAsync());
+                    _ = Task.Run({|CG5003:() =>|} Task.WhenAll(all.Select(w => w.SaveAsync())));
+                    _ = Task.Run({|CG5003:() =>|} services.GetRequiredService<UnitOfWork>().SaveAsync());
+                    await Task.Yield();
+                }
+            }
+
+            public void Keyed()
+            {
+                var scope = _scopes.CreateScope();
+                var work = scope.ServiceProvider.GetRequiredKeyedService<UnitOfWork>("audit");
+                ThreadPool.QueueUserWorkItem({|CG5003:_ =>|} work.SaveAsync());
+                scope.Dispose();
+            }
+        }
+        """ + Scoped);
+
+    [Fact]
+    public Task Fix_awaits_work_on_a_scoped_service_inside_the_scope() => VerifyCG5003.FixAsync(Usings + """
+        using Microsoft.Extensions.DependencyInjection;
+
+        class Jobs
+        {
+            async Task RunAsync(IServiceScopeFactory scopes)
+            {
+                using var scope = scopes.CreateScope();
+                var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                _ = Task.Run({|CG5003:() =>|} work.SaveAsync());
+            }
+        }
+        """ + Scoped, Usings + """
+        using Microsoft.Extensions.DependencyInjection;
+
+        class Jobs
+        {
+            async Task RunAsync(IServiceScopeFactory scopes)
+            {
+                using var scope = scopes.CreateScope();
+                var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                await Task.Run(() => work.SaveAsync());
+            }
+        }
+        """ + Scoped);
+
+    [Fact]
+    public Task Does_not_flag_scoped_services_awaited_inside_the_scope_or_not_owned_by_it() => VerifyCG5003.AnalyzerAsync(Usings + """
+        using Microsoft.Extensions.DependencyInjection;
+
+        class Jobs
+        {
+            private readonly IServiceScopeFactory _scopes;
+            private readonly IServiceProvider _root;
+            public Jobs(IServiceScopeFactory scopes, IServiceProvider root) { _scopes = scopes; _root = root; }
+
+            public async Task AwaitedAsync()
+            {
+                using var scope = _scopes.CreateScope();
+                var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                var pending = Task.Run(() => work.SaveAsync());
+                await pending;
+                await Task.Run(() => work.SaveAsync());
+            }
+
+            public void NotOwned(IServiceScope given)
+            {
+                using var scope = _scopes.CreateScope();
+                var clock = scope.ServiceProvider.GetRequiredService<IClock>();
+                var fromRoot = _root.GetRequiredService<UnitOfWork>();
+                var fromGiven = given.ServiceProvider.GetRequiredService<UnitOfWork>();
+                var replaced = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                replaced = fromRoot;
+                _ = Task.Run(() => Console.WriteLine(clock.Now));
+                _ = Task.Run(() => fromRoot.SaveAsync());
+                _ = Task.Run(() => fromGiven.SaveAsync());
+                _ = Task.Run(() => replaced.SaveAsync());
+            }
+
+            public void ScopeInside()
+            {
+                _ = Task.Run(async () =>
+                {
+                    using var scope = _scopes.CreateScope();
+                    var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+                    await work.SaveAsync();
+                });
+            }
+        }
+        """ + Scoped);
 }

@@ -145,4 +145,25 @@ public class StreamedBodyWithoutDeadlineTests
             }
         }
         """);
+
+    // Issue #18, item 9: the same reads CG2001 leaves to this rule (TokenNotForwardedTests.Leaves_a_streamed_body_read_to_CG3005).
+    [Fact]
+    public Task Reports_the_reads_CG2001_leaves_to_it() => VerifyCG3005.AnalyzerAsync(Usings + """
+        class Downloads
+        {
+            async Task<string> SaveAsync(HttpClient client, Stream file, CancellationToken ct)
+            {
+                await using var body = await client.GetStreamAsync("https://example.invalid/file", ct);
+                await {|CG3005:body.CopyToAsync(file)|};
+                using var response = await client.GetAsync("https://example.invalid/log", HttpCompletionOption.ResponseHeadersRead, ct);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                return await {|CG3005:reader.ReadToEndAsync()|};
+            }
+
+            async Task WriteAsync(Stream file, byte[] buffer, CancellationToken ct)
+            {
+                await file.WriteAsync(buffer, 0, buffer.Length);
+            }
+        }
+        """);
 }
