@@ -498,6 +498,35 @@ public class DroppedTaskTests
         }
         """);
 
+    // Issue #16, pattern 3: an aggregator whose task only combines its callback's tasks, called with a callback that
+    // always returns a completed task. Still flagged: a callback that can fault, an async callback, an aggregator that
+    // also combines a task of its own.
+    [Fact]
+    public Task Aggregator_called_with_a_callback_that_returns_completed_tasks_is_not_flagged() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        using System.Linq;
+        interface IObserver { Task NotifyAsync(); }
+        class Hub
+        {
+            readonly List<IObserver> _observers = new();
+            Task _pending = Task.Delay(1);
+
+            public Task ForEachAsync(Func<IObserver, Task> callback) => Task.WhenAll(_observers.Select(o => callback(o)));
+            public Task ForEachWithPendingAsync(Func<IObserver, Task> callback) => Task.WhenAll(_observers.Select(callback).Append(_pending));
+            static Task Done(IObserver o) => Task.CompletedTask;
+
+            void Signal(bool flag)
+            {
+                ForEachAsync(o => Task.CompletedTask);
+                ForEachAsync(o => { Console.WriteLine(o); return flag ? Task.CompletedTask : Task.FromResult(1); });
+                ForEachAsync(Done);
+                {|CG1001:ForEachAsync(o => o.NotifyAsync())|};
+                {|CG1001:ForEachAsync(async o => await Task.Yield())|};
+                {|CG1001:ForEachWithPendingAsync(o => Task.CompletedTask)|};
+            }
+        }
+        """);
+
     // Issue #16, pattern 3 caveat: TrySet* does not throw, but what surrounds it can (a cast, an indexer, a call,
     // an object creation): the exception is lost in the dropped task and whoever awaits the source hangs.
     [Fact]
