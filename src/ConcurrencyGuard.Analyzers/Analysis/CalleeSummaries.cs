@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -173,6 +174,99 @@ public sealed class CalleeSummaries
 #pragma warning disable RS1030 // The callee's body is in another tree than the one being analysed; its model is built once per tree and cached.
     private SemanticModel GetModel(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
+
+    /// <summary>
+    /// The delegate parameter of an aggregator whose task is only the combination of that callback's tasks:
+    /// a non-async method of this compilation, returning a task, whose every <c>return</c> is <c>Task.WhenAll(e)</c> where
+    /// the only tasks in <c>e</c> come from invoking the parameter (<c>Task.WhenAll(_observers.Select(o =&gt; callback(o)))</c>).
+    /// No other task-typed value (a field, a local, another call's task, a collection of tasks) may sit in <c>e</c>.
+    /// Given a callback whose every task is complete, the aggregate is complete too (its synchronous throws, say a
+    /// collection modified while enumerated, reach the caller, not the dropped task). Null when not such a method.
+    /// </summary>
+    public IParameterSymbol? GetAggregatedCallback(IMethodSymbol method)
+    {
+        try
+        {
+            var definition = (method.ReducedFrom ?? method).OriginalDefinition;
+            if (definition.IsAsync || !_types.IsTaskLike(definition.ReturnType) || GetBody(definition) is not { } body)
+            {
+                return null;
+            }
+
+            IParameterSymbol? callback = null;
+            var returns = 0;
+            foreach (var op in FailureFreeCode.OwnDescendants(body))
+            {
+                if (op is not IReturnOperation { ReturnedValue: { } value })
+                {
+                    continue;
+                }
+
+                returns++;
+                if (OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses) is not IInvocationOperation { TargetMethod: { IsStatic: true, Name: "WhenAll" } whenAll } all
+                    || !SymbolEqualityComparer.Default.Equals(whenAll.ContainingType, _types.Task)
+                    || all.Arguments.Length != 1
+                    || OnlyTasksOfOneCallback(all.Arguments[0].Value, definition) is not { } parameter
+                    || (callback is not null && !SymbolEqualityComparer.Default.Equals(callback, parameter)))
+                {
+                    return null;
+                }
+
+                callback = parameter;
+            }
+
+            return returns > 0 ? callback : null;
+        }
+        catch (System.Exception)
+        {
+            return null;
+        }
+    }
+
+    private IParameterSymbol? OnlyTasksOfOneCallback(IOperation tasks, IMethodSymbol method)
+    {
+        IParameterSymbol? callback = null;
+        foreach (var op in tasks.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } invoke
+                    when OperationWalk.StripOrNull(invoke.Instance, Wrappers.ConversionsAndParentheses) is IParameterReferenceOperation p
+                        && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, method)
+                        && _types.IsTaskLike(invoke.Type):
+                    if (callback is not null && !SymbolEqualityComparer.Default.Equals(callback, p.Parameter))
+                    {
+                        return null;
+                    }
+
+                    callback = p.Parameter;
+                    continue;
+                case IParameterReferenceOperation p when p.Parameter.Type.TypeKind == TypeKind.Delegate:
+                case IConversionOperation or IParenthesizedOperation:
+                    // A conversion is judged by its operand, visited on its own.
+                    continue;
+            }
+
+            // Any other value that is or holds tasks (Task, Task[], List<Task>, IEnumerable<Task>) may hold one that faults.
+            if (op.Type is { } type && HoldsTasks(type) && !IsSelectionOfCallback(op))
+            {
+                return null;
+            }
+        }
+
+        return callback;
+    }
+
+    /// <summary>The tasks a projection builds from the callback (<c>items.Select(x =&gt; callback(x))</c>, or <c>.ToArray()</c> of it): checked through its parts.</summary>
+    private bool IsSelectionOfCallback(IOperation op) =>
+        op is IInvocationOperation { TargetMethod: { Name: "Select" or "ToArray" or "ToList" } linq }
+        && _types.Is(linq.ContainingType, WellKnownTypeNames.Enumerable);
+
+    private bool HoldsTasks(ITypeSymbol type) =>
+        type.TypeKind != TypeKind.Delegate
+        && (_types.IsTaskLike(type)
+        || (type is IArrayTypeSymbol array && HoldsTasks(array.ElementType))
+        || (type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Any(HoldsTasks)));
 
     /// <summary>The method whose task the body returns when the body is only <c>return N(...);</c> of a method of this compilation.</summary>
     private IMethodSymbol? Forwarded(IBlockOperation body)

@@ -82,7 +82,7 @@ public static class DroppedTasks
             return Work(call) is { } work && IsHarmlessWork(work, summaries, types);
         }
 
-        if (summaries.Get(method).DropsHarmlessly)
+        if (summaries.Get(method).DropsHarmlessly || AggregatesCompletedCallbacks(call, summaries, types))
         {
             return true;
         }
@@ -94,6 +94,49 @@ public static class DroppedTasks
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>ForEachAsync(o =&gt; Task.CompletedTask)</c>: an aggregator whose task only combines its callback's tasks
+    /// (<see cref="CalleeSummaries.GetAggregatedCallback"/>), given a callback whose every task is complete or cannot fault.
+    /// </summary>
+    private static bool AggregatesCompletedCallbacks(IInvocationOperation call, CalleeSummaries summaries, WellKnownTypes types)
+    {
+        if (summaries.GetAggregatedCallback(call.TargetMethod) is not { } callback)
+        {
+            return false;
+        }
+
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter?.Ordinal != callback.Ordinal)
+            {
+                continue;
+            }
+
+            var value = OperationWalk.Strip(argument.Value, Wrappers.Conversions);
+            if (DeferredCode.GetFunction(value) is IAnonymousFunctionOperation lambda)
+            {
+                var returns = 0;
+                foreach (var op in FailureFreeCode.OwnDescendants(lambda.Body))
+                {
+                    if (op is IReturnOperation { ReturnedValue: { } returned })
+                    {
+                        returns++;
+                        if (!FailureFreeCode.IsCompletedOrCannotFault(returned, types))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                return returns > 0 && !lambda.Symbol.IsAsync;
+            }
+
+            return (value as IDelegateCreationOperation)?.Target is IMethodReferenceOperation reference && summaries.Get(reference.Method).TaskCannotFault;
         }
 
         return false;

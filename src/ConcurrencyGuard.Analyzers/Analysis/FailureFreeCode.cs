@@ -34,8 +34,9 @@ public static class FailureFreeCode
 
     /// <summary>
     /// True when nothing in <paramref name="operation"/> can throw: it only reads locals, parameters, <c>this</c>, fields of
-    /// <c>this</c> or static fields, constants and <c>default</c>, through implicit built-in conversions, and calls
-    /// <c>TrySetResult</c>/<c>TrySetException</c>/<c>TrySetCanceled</c> of a completion source with such values. A cast,
+    /// <c>this</c> or static fields, constants and <c>default</c>, through implicit built-in conversions and <c>??</c>, assigns
+    /// such values to locals or parameters, and calls <c>TrySetResult</c>/<c>TrySetException</c>/<c>TrySetCanceled</c> of a
+    /// completion source or an <c>Interlocked</c>/<c>Volatile</c> member with such values. A cast,
     /// an indexer, any other call, an object creation or a member access on another object can throw
     /// (an <c>InvalidCastException</c> inside a dropped <c>Task.Run</c> is lost, and whoever awaits the source hangs).
     /// </summary>
@@ -78,6 +79,22 @@ public static class FailureFreeCode
                     && conversion.GetConversion() is { IsImplicit: true, IsUserDefined: false } c
                     && (c.IsIdentity || c.IsReference || c.IsBoxing || c.IsNullLiteral || c.IsDefaultLiteral)
                     && CannotThrow(conversion.Operand, types);
+            case ICoalesceOperation coalesce:
+                return CannotThrow(coalesce.Value, types) && CannotThrow(coalesce.WhenNull, types);
+            case ISimpleAssignmentOperation assignment when IsLocalOrParameter(assignment.Target):
+                return CannotThrow(assignment.Value, types);
+            case ICoalesceAssignmentOperation assignment when IsLocalOrParameter(assignment.Target):
+                return CannotThrow(assignment.Value, types);
+            case IInvocationOperation invocation when IsAtomicAccess(invocation.TargetMethod, types):
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (!CannotThrow(argument.Value, types))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             case IInvocationOperation invocation when IsCompletionSourceTrySet(invocation.TargetMethod, types):
                 if (invocation.Instance is null || !CannotThrow(invocation.Instance, types))
                 {
@@ -97,6 +114,18 @@ public static class FailureFreeCode
                 return false;
         }
     }
+
+    private static bool IsLocalOrParameter(IOperation target) =>
+        target is ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.None };
+
+    /// <summary>
+    /// <c>Interlocked</c> and <c>Volatile</c> members (<c>CompareExchange(ref _field, null, seen)</c>, <c>Increment</c>,
+    /// <c>Volatile.Write</c>): on a variable that exists (a local, or a field of <c>this</c> or a static field, which
+    /// <see cref="CannotThrow"/> already requires of the argument) they cannot throw.
+    /// </summary>
+    private static bool IsAtomicAccess(IMethodSymbol method, WellKnownTypes types) =>
+        method.IsStatic
+        && (types.Is(method.ContainingType, WellKnownTypeNames.Interlocked) || types.Is(method.ContainingType, WellKnownTypeNames.Volatile));
 
     /// <summary><c>TrySetResult</c>/<c>TrySetException</c>/<c>TrySetCanceled</c> of <c>TaskCompletionSource</c>(<c>&lt;T&gt;</c>): they report a lost race by returning false, never by throwing.</summary>
     public static bool IsCompletionSourceTrySet(IMethodSymbol method, WellKnownTypes types) =>
@@ -177,7 +206,8 @@ public static class FailureFreeCode
     }
 
     /// <summary>
-    /// True when no exception can leave <paramref name="body"/>: after declarations that cannot throw, every statement is
+    /// True when no exception can leave <paramref name="body"/>: after declarations and assignments of locals or parameters
+    /// that cannot throw, every statement is
     /// a <c>try</c> that contains its failures (<see cref="TryContainsFailures"/>). An optional <c>finally</c> without
     /// <c>await</c> is cleanup and not followed.
     /// </summary>
@@ -192,6 +222,12 @@ public static class FailureFreeCode
             }
 
             if (tries == 0 && statement is IVariableDeclarationGroupOperation && CannotThrowDeclaration(statement, types))
+            {
+                continue;
+            }
+
+            // sender ??= Default; / x = x ?? fallback;: a local or parameter set from values that cannot throw.
+            if (tries == 0 && statement is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation or ICoalesceAssignmentOperation } && CannotThrow(statement, types))
             {
                 continue;
             }

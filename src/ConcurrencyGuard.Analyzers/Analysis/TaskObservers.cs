@@ -74,6 +74,7 @@ public static class TaskObservers
     /// <summary>
     /// <c>task.ContinueWith(...)</c> that observes the antecedent's failure: the continuation reads its
     /// <c>Exception</c> or <c>Result</c>, waits for or awaits it (<c>Wait()</c>, <c>GetAwaiter()</c>, <c>await</c>),
+    /// hands the antecedent task itself to a call (<c>t =&gt; callback(t)</c>, <c>t =&gt; Outcome.From(t)</c>),
     /// or the call passes <c>TaskContinuationOptions.OnlyOnFaulted</c> (the continuation is a failure handler).
     /// </summary>
     public static bool IsObservingContinuation(IInvocationOperation invocation, WellKnownTypes types)
@@ -118,11 +119,20 @@ public static class TaskObservers
                 continue;
             }
 
-            switch (reference.Parent)
+            var parent = reference.Parent;
+            while (parent is IConversionOperation or IParenthesizedOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            switch (parent)
             {
                 case IPropertyReferenceOperation { Property.Name: "Exception" or "Result" }:
                 case IInvocationOperation { TargetMethod.Name: "Wait" or "GetAwaiter" }:
                 case IAwaitOperation:
+                // t => callback(t) / t => Wrap(t): the antecedent itself, outcome and all, is handed to other code, like a
+                // task passed to a method (which CG1001 does not flag either).
+                case IArgumentOperation:
                     return true;
             }
         }

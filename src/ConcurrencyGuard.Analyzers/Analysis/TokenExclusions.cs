@@ -15,6 +15,8 @@ namespace ConcurrencyGuard.Analyzers;
 /// <item>a call that does no waiting: its only other argument is a zero timeout (<c>Task.Delay(0)</c>, <c>WaitAsync(0)</c>);</item>
 /// <item><c>Task.Run</c>/<c>StartNew</c> of bookkeeping that must run: the delegate completes a completion source or releases
 /// a semaphore, and a token could skip the delegate and strand whoever awaits the source or the gate;</item>
+/// <item><c>Task.Run</c>/<c>StartNew</c> whose delegate already hands a token to its work, or whose task is stored in a field of
+/// <c>this</c> (work that outlives the call): a token on the scheduling call only decides whether the work starts;</item>
 /// <item>reading the content of a response whose body the default completion option already buffered.</item>
 /// </list>
 /// </summary>
@@ -139,6 +141,58 @@ public static class TokenExclusions
                 if (op is IInvocationOperation invocation
                     && (IsCompletion(invocation.TargetMethod, types)
                         || (invocation.TargetMethod.Name == "Release" && types.Is(invocation.TargetMethod.ContainingType, WellKnownTypeNames.SemaphoreSlim))))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>Task.Run</c>/<c>StartNew</c> whose token would only decide whether the work starts, never stop it:
+    /// <list type="bullet">
+    /// <item>the delegate already hands a token to its work (<c>Task.Run(() =&gt; StopAsync(ct))</c>,
+    /// <c>Task.Run(() =&gt; Loop(_shutdown.Token))</c>): the work is cancellable, and a token on the scheduling call
+    /// can only skip it (for a stop stage, skip the cleanup);</item>
+    /// <item>the task is stored in a field or property of <c>this</c> (<c>_loop = Task.Run(Loop)</c>): the work outlives the
+    /// call, so the call's token is not its lifetime (a start stage's token must not end the loop it launches).</item>
+    /// </list>
+    /// </summary>
+    public static bool SchedulesWorkThatOwnsItsCancellation(IInvocationOperation call, WellKnownTypes types)
+    {
+        if (!types.IsTaskRun(call.TargetMethod) && !types.IsTaskFactoryStartNew(call.TargetMethod))
+        {
+            return false;
+        }
+
+        IOperation value = call;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        if (value.Parent is ISimpleAssignmentOperation assignment
+            && assignment.Value == value
+            && OperationWalk.Strip(assignment.Target, Wrappers.ConversionsAndParentheses) is IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } or IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation })
+        {
+            return true;
+        }
+
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate
+                || DeferredCode.GetFunction(OperationWalk.Strip(argument.Value, Wrappers.Conversions)) is not IAnonymousFunctionOperation lambda)
+            {
+                continue;
+            }
+
+            foreach (var op in lambda.Body.Descendants())
+            {
+                if (op is IArgumentOperation { Value: { } passed }
+                    && TokenInScope.IsToken(passed.Type, types)
+                    && OperationWalk.Strip(passed, Wrappers.ConversionsAndParentheses) is IParameterReferenceOperation or ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation { Property.IsStatic: false })
                 {
                     return true;
                 }

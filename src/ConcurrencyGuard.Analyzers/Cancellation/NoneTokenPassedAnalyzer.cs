@@ -40,7 +40,10 @@ public sealed class NoneTokenPassedAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         var target = argument.Parent is IInvocationOperation invocation ? invocation.TargetMethod : ((IObjectCreationOperation)argument.Parent).Constructor;
-        if (target is null || IsRunToEndCall(target, types) || CleanupCode.IsInCleanupCode(argument))
+        if (target is null
+            || IsRunToEndCall(target, types)
+            || CleanupCode.IsInCleanupCode(argument)
+            || (argument.Parent is IInvocationOperation call && TokenExclusions.SchedulesWorkThatOwnsItsCancellation(call, types)))
         {
             return;
         }

@@ -41,6 +41,7 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
             || (missing.Kind == MissingTokenKind.Overload && TokenExclusions.IsEnclosingFunction(missing.Target, invocation, context.ContainingSymbol))
             || TokenExclusions.IsZeroTimeoutCall(invocation, types)
             || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types)
+            || TokenExclusions.SchedulesWorkThatOwnsItsCancellation(invocation, types)
             || TokenExclusions.ReadsBufferedContent(invocation, types))
         {
             return;

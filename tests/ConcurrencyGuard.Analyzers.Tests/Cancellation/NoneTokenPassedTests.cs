@@ -117,6 +117,22 @@ public class NoneTokenPassedTests
         }
         """);
 
+    // Task.Run's token only decides whether the delegate starts: None there is right when the delegate already hands
+    // the token to its work (a stop sequence that must start even when its token is cancelled).
+    [Fact]
+    public Task Does_not_flag_None_on_scheduling_work_that_already_gets_the_token() => VerifyCG2002.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task StopCoreAsync(CancellationToken ct) => Task.Delay(1, ct);
+            void Work() { }
+            async Task StopAsync(CancellationToken ct)
+            {
+                await Task.Run(() => StopCoreAsync(ct), CancellationToken.None);
+                await Task.Run(Work, {|CG2002:CancellationToken.None|});
+            }
+        }
+        """);
+
     [Fact]
     public Task Does_not_flag_default_parameter_values_or_optional_arguments_left_out() => VerifyCG2002.AnalyzerAsync(Usings + """
         class C

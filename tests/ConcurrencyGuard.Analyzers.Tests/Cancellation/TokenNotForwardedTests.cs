@@ -705,6 +705,33 @@ public class TokenNotForwardedTests
         }
         """);
 
+    // A token on Task.Run/StartNew only decides whether the delegate starts: not asked for when the delegate already hands
+    // a token to its work, or when the task is stored in a field (work that outlives the call, e.g. a start stage
+    // launching a loop). Still asked for when neither holds.
+    [Fact]
+    public Task Does_not_ask_for_a_token_on_scheduling_work_that_owns_its_cancellation() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class Service
+        {
+            readonly CancellationTokenSource _shutdown = new();
+            Task? _loop;
+            Task? _pump;
+            Task StopCoreAsync(CancellationToken ct) => Task.Delay(1, ct);
+            Task LoopAsync(CancellationToken ct) => Task.Delay(1, ct);
+            Task PumpAsync() => Task.Delay(1);
+            void Work() { }
+
+            Task StopAsync(CancellationToken ct) => Task.Run(() => StopCoreAsync(ct));
+            Task Start2Async(CancellationToken ct) => Task.Factory.StartNew(() => LoopAsync(_shutdown.Token)).Unwrap();
+
+            Task StartAsync(CancellationToken ct)
+            {
+                _loop = Task.Run(() => LoopAsync(_shutdown.Token));
+                _pump = Task.Run(PumpAsync);
+                return {|CG2001:Task.Run(Work)|};
+            }
+        }
+        """);
+
     [Fact]
     public Task Does_not_suggest_the_overload_that_is_the_enclosing_method() => VerifyCG2001.AnalyzerAsync(Usings + """
         class Channel

@@ -332,6 +332,36 @@ public class DiscardedTaskTests
         }
         """);
 
+    // Issue #16, pattern 2 and the second pass: a discarded continuation that is the error handler, that hands the
+    // antecedent task on, or a forwarding helper that awaits the task in a catch-all after defaulting a parameter.
+    [Fact]
+    public Task Does_not_flag_discarded_error_handlers_and_forwarders() => VerifyCG1002.AnalyzerAsync(Usings + """
+        static class Forwarding
+        {
+            public static readonly object Nobody = new();
+            public static Task ForwardTo(this Task task, Action<object> receiver, object? sender = null) => ForwardCore(task, receiver, sender);
+
+            private static async Task ForwardCore(Task task, Action<object> receiver, object? sender)
+            {
+                sender ??= Nobody;
+                try { await task; receiver(sender); }
+                catch (Exception ex) { receiver(ex); }
+            }
+        }
+        class C
+        {
+            readonly TaskCompletionSource<bool> _stopped = new();
+
+            void Watch(Task work, Action<Task> onDone, Action<object> receiver)
+            {
+                _ = work.ContinueWith(t => _stopped.TrySetCanceled(), TaskContinuationOptions.OnlyOnCanceled);
+                _ = work.ContinueWith(t => onDone(t), TaskContinuationOptions.ExecuteSynchronously);
+                _ = work.ForwardTo(receiver);
+                {|CG1002:_ = work.ContinueWith(onDone)|};
+            }
+        }
+        """);
+
     // Real findings that must stay (issue #16): a user callback run in the background, and a try/catch around a
     // discarded call, which only sees what is thrown before the call's first await.
     [Fact]

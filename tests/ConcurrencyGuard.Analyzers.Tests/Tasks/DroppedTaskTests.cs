@@ -373,6 +373,99 @@ public class DroppedTaskTests
         }
         """);
 
+    // A forwarding helper (an async extension that awaits the task in a try with a catch-all and reports the outcome
+    // to a receiver) observes the failures of the task it is given, even when its body first defaults a parameter.
+    [Fact]
+    public Task Does_not_flag_forwarding_helpers_that_default_a_parameter_before_their_catch_all() => VerifyCG1001.AnalyzerAsync(Usings + """
+        interface IReceiver { void Post(object message, object? sender); }
+        static class Forwarding
+        {
+            public static readonly object Nobody = new();
+
+            public static Task ForwardTo<T>(this Task<T> task, IReceiver receiver, object? sender = null) => ForwardTo(task, receiver, false, sender);
+
+            public static async Task ForwardTo<T>(this Task<T> task, IReceiver receiver, bool continueOnContext, object? sender = null)
+            {
+                sender = sender ?? Nobody;
+                try { receiver.Post(await task.ConfigureAwait(continueOnContext), sender); }
+                catch (Exception ex) { receiver.Post(ex, sender); }
+            }
+
+            public static Task ForwardTo(this Task task, IReceiver receiver, object? sender = null) => ForwardCore(task, receiver, sender);
+
+            private static async Task ForwardCore(Task task, IReceiver receiver, object? sender)
+            {
+                sender ??= Nobody;
+                try { await task; receiver.Post("done", sender); }
+                catch (Exception ex) { receiver.Post(ex, sender); }
+            }
+        }
+        class C
+        {
+            void Ask(Task<int> reply, Task work, IReceiver requester)
+            {
+                reply.ForwardTo(requester);
+                work.ForwardTo(requester, this);
+                reply.ContinueWith(t => t.Result + 1, TaskContinuationOptions.ExecuteSynchronously).ForwardTo(requester);
+            }
+        }
+        """);
+
+    // A continuation that hands the antecedent task itself to other code (a callback, a wrapper): the outcome is passed
+    // on, like a task passed to a method. A continuation that only clears a field with Interlocked cannot throw.
+    [Fact]
+    public Task Does_not_flag_continuations_that_hand_the_antecedent_on() => VerifyCG1001.AnalyzerAsync(Usings + """
+        readonly struct Outcome<T>
+        {
+            public static Outcome<T> From(Task<T> task) => default;
+        }
+        class C
+        {
+            object? _current;
+            readonly Action<Task> _onDone = _ => { };
+
+            void Watch(Task work, Task<int> value, Action<Outcome<int>> deliver, Action<Task<int>> callback)
+            {
+                work.ContinueWith(t => _onDone(t), TaskContinuationOptions.ExecuteSynchronously);
+                value.ContinueWith(t => callback(t));
+                value.ContinueWith(t => deliver(Outcome<int>.From(t)), TaskContinuationOptions.ExecuteSynchronously);
+
+                var seen = new object();
+                _current = seen;
+                void Clear(Task t) => Interlocked.CompareExchange(ref _current, null, seen);
+                work.ContinueWith(Clear, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+        """);
+
+    // Still flagged: a continuation that ignores its antecedent and runs other work, a callback given as the
+    // continuation itself, a forwarding helper whose first statement can throw.
+    [Fact]
+    public Task Flags_continuations_that_do_not_pass_the_antecedent_on() => VerifyCG1001.AnalyzerAsync(Usings + """
+        static class Forwarding
+        {
+            public static Task ForwardTo(this Task task, Action<object> receiver, object[] defaults, object? sender = null) => ForwardCore(task, receiver, defaults, sender);
+
+            private static async Task ForwardCore(Task task, Action<object> receiver, object[] defaults, object? sender)
+            {
+                sender = sender ?? defaults[0];
+                try { await task; receiver(sender); }
+                catch (Exception ex) { receiver(ex); }
+            }
+        }
+        class C
+        {
+            object? _current;
+            void Watch(Task work, Action<Task> callback, Action<object> receiver, object[] defaults)
+            {
+                {|CG1001:work.ContinueWith(t => callback(Task.CompletedTask))|};
+                {|CG1001:work.ContinueWith(callback)|};
+                {|CG1001:work.ForwardTo(receiver, defaults)|};
+                {|CG1001:work.ContinueWith(t => Interlocked.CompareExchange(ref _current, null, defaults[0]), TaskContinuationOptions.OnlyOnCanceled)|};
+            }
+        }
+        """);
+
     // Issue #16, pattern 3: the dropped task is already complete or provably cannot fault.
     [Fact]
     public Task Does_not_flag_tasks_that_cannot_fault() => VerifyCG1001.AnalyzerAsync(Usings + """
@@ -401,6 +494,35 @@ public class DroppedTaskTests
                 Task.Run(() => promise.TrySetResult(value));
                 Task.Run(() => _source.TrySetException(error));
                 Task.Run(() => { promise.TrySetCanceled(); });
+            }
+        }
+        """);
+
+    // Issue #16, pattern 3: an aggregator whose task only combines its callback's tasks, called with a callback that
+    // always returns a completed task. Still flagged: a callback that can fault, an async callback, an aggregator that
+    // also combines a task of its own.
+    [Fact]
+    public Task Aggregator_called_with_a_callback_that_returns_completed_tasks_is_not_flagged() => VerifyCG1001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        using System.Linq;
+        interface IObserver { Task NotifyAsync(); }
+        class Hub
+        {
+            readonly List<IObserver> _observers = new();
+            Task _pending = Task.Delay(1);
+
+            public Task ForEachAsync(Func<IObserver, Task> callback) => Task.WhenAll(_observers.Select(o => callback(o)));
+            public Task ForEachWithPendingAsync(Func<IObserver, Task> callback) => Task.WhenAll(_observers.Select(callback).Append(_pending));
+            static Task Done(IObserver o) => Task.CompletedTask;
+
+            void Signal(bool flag)
+            {
+                ForEachAsync(o => Task.CompletedTask);
+                ForEachAsync(o => { Console.WriteLine(o); return flag ? Task.CompletedTask : Task.FromResult(1); });
+                ForEachAsync(Done);
+                {|CG1001:ForEachAsync(o => o.NotifyAsync())|};
+                {|CG1001:ForEachAsync(async o => await Task.Yield())|};
+                {|CG1001:ForEachWithPendingAsync(o => Task.CompletedTask)|};
             }
         }
         """);
