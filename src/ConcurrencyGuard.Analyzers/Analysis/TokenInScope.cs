@@ -126,7 +126,10 @@ public readonly struct TokenInScopeResult
 /// <item>in a function without a token parameter but with an <c>HttpContext</c> parameter (minimal-API
 /// handler, middleware), <c>context.RequestAborted</c>;</item>
 /// <item>in an instance member of an ASP.NET Core controller (<c>ControllerBase</c>), <c>HttpContext.RequestAborted</c>;</item>
-/// <item>the <c>Token</c> of a <c>CancellationTokenSource</c> local declared earlier in an enclosing block.</item>
+/// <item>the <c>Token</c> of a <c>CancellationTokenSource</c> local declared earlier in an enclosing block;</item>
+/// <item>only for callers that ask (CG2001), a token carried by a context object: <c>context.CancellationToken</c> of a
+/// parameter, <c>request.Options.CancelToken</c>, <c>Context.CancellationToken</c> of a base class's property
+/// (<see cref="TokenCarriers"/>, with its exemptions).</item>
 /// </list>
 /// Functions are searched from the nearest outwards, and the first one that has a token or an
 /// <c>HttpContext</c> parameter decides: an inner lambda's own token hides the method's. Two candidates of
@@ -164,13 +167,16 @@ public static class TokenInScope
     public static TokenInScopeResult Find(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, bool includeCarried)
     {
         var direct = FindDirect(operation, containingSymbol, types, out var blocked);
-        if (direct.HasToken || blocked || !includeCarried)
+        if (direct.HasToken || blocked || !includeCarried || CleanupCode.IsInCleanupCode(operation))
         {
             return direct;
         }
 
+        // Never guessed; never given to a call that stops or disposes the object that carries it.
         var carried = TokenCarriers.Find(operation, containingSymbol, types);
-        return carried.IsAmbiguous ? TokenInScopeResult.None : carried;
+        return carried.IsAmbiguous || (operation is IInvocationOperation call && TokenExclusions.EndsTokenOwner(call, carried.Token))
+            ? TokenInScopeResult.None
+            : carried;
     }
 
     private static TokenInScopeResult FindDirect(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, out bool blocked)

@@ -3,6 +3,9 @@ using ConcurrencyGuard.Analyzers.Tests.Infrastructure;
 using VerifyCG2001 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
     ConcurrencyGuard.Analyzers.Cancellation.TokenNotForwardedAnalyzer,
     ConcurrencyGuard.CodeFixes.Cancellation.TokenNotForwardedFixer>;
+using VerifyCG6002 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
+    ConcurrencyGuard.Analyzers.Blocking.BlockingCallInAsyncMethodAnalyzer,
+    ConcurrencyGuard.CodeFixes.Blocking.BlockingCallInAsyncMethodFixer>;
 using VerifyCG2002 = ConcurrencyGuard.Analyzers.Tests.Infrastructure.Verify<
     ConcurrencyGuard.Analyzers.Cancellation.NoneTokenPassedAnalyzer,
     ConcurrencyGuard.CodeFixes.Cancellation.NoneTokenPassedFixer>;
@@ -370,6 +373,51 @@ public class CarriedTokenTests
             }
         }
         """);
+
+    [Fact]
+    public Task CG6002s_fix_forwards_the_carried_token_but_not_in_cleanup_code()
+    {
+        var test = VerifyCG6002.Create();
+        test.TestState.Sources.Add(Usings + """
+            class Handler
+            {
+                public async Task Handle(IWorkContext context, SemaphoreSlim gate)
+                {
+                    Thread.{|CG6002:Sleep|}(100);
+                    try
+                    {
+                        gate.{|CG6002:Wait|}();
+                    }
+                    finally
+                    {
+                        Thread.{|CG6002:Sleep|}(5);
+                    }
+                }
+            }
+            """);
+        test.FixedState.Sources.Add(Usings + """
+            class Handler
+            {
+                public async Task Handle(IWorkContext context, SemaphoreSlim gate)
+                {
+                    await Task.Delay(100, context.CancellationToken);
+                    try
+                    {
+                        await gate.WaitAsync(context.CancellationToken);
+                    }
+                    finally
+                    {
+                        await Task.Delay(5);
+                    }
+                }
+            }
+            """);
+        var framework = test.TestState.AdditionalProjects["Framework"];
+        framework.Sources.Add(("/Framework.cs", Framework));
+        framework.AdditionalReferences.AddRange(TestReferences.All);
+        test.TestState.AdditionalProjectReferences.Add("Framework");
+        return test.RunAsync();
+    }
 
     [Fact]
     public Task CG2002_does_not_use_carried_tokens()
