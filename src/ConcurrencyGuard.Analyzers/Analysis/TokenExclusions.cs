@@ -17,7 +17,10 @@ namespace ConcurrencyGuard.Analyzers;
 /// a semaphore, and a token could skip the delegate and strand whoever awaits the source or the gate;</item>
 /// <item><c>Task.Run</c>/<c>StartNew</c> whose delegate already hands a token to its work, or whose task is stored in a field of
 /// <c>this</c> (work that outlives the call): a token on the scheduling call only decides whether the work starts;</item>
-/// <item>reading the content of a response whose body the default completion option already buffered.</item>
+/// <item>reading the content of a response whose body the default completion option already buffered;</item>
+/// <item>a call that stops, closes, completes or disposes the context object that carries the token in scope
+/// (<c>context.StopAsync()</c> with <c>context.CancellationToken</c> in scope): stopping cancels that token, so passing
+/// it would abort the stop.</item>
 /// </list>
 /// </summary>
 public static class TokenExclusions
@@ -250,6 +253,56 @@ public static class TokenExclusions
 
         return false;
     }
+
+    /// <summary>
+    /// True when <paramref name="token"/> is carried by a context object (<see cref="TokenCarriers"/>) and
+    /// <paramref name="call"/> stops, closes, completes, aborts or disposes that object (or an object on the path to the
+    /// token): ending the owner cancels its token, so the call must not be given it.
+    /// </summary>
+    public static bool EndsTokenOwner(IInvocationOperation call, TokenCandidate? token)
+    {
+        if (token is not { IsCarried: true } || !IsEnding(call.TargetMethod))
+        {
+            return false;
+        }
+
+        var receiver = call.Instance;
+        if (receiver is null && call.TargetMethod.IsExtensionMethod && call.Arguments.Length > 0)
+        {
+            receiver = call.Arguments[0].Value;
+        }
+
+        var symbol = OperationWalk.StripOrNull(receiver, Wrappers.ConversionsAndParentheses) switch
+        {
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IPropertyReferenceOperation property => property.Property,
+            IFieldReferenceOperation field => field.Field,
+            _ => (ISymbol?)null,
+        };
+        if (symbol is null)
+        {
+            return false;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, token.Symbol?.OriginalDefinition))
+        {
+            return true;
+        }
+
+        for (var i = 0; i < token.Path.Length - 1; i++)
+        {
+            if (SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, token.Path[i].OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsEnding(IMethodSymbol method) =>
+        method.Name is "Stop" or "StopAsync" or "Close" or "CloseAsync" or "Shutdown" or "ShutdownAsync" or "Complete" or "CompleteAsync"
+            or "Abort" or "AbortAsync" or "Cancel" or "CancelAsync" or "Dispose" or "DisposeAsync";
 
     private static bool IsCompletion(IMethodSymbol method, WellKnownTypes types) =>
         method.Name is "TrySetResult" or "TrySetException" or "TrySetCanceled" or "SetResult" or "SetException" or "SetCanceled"

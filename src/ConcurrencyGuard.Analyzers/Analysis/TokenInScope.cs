@@ -21,16 +21,27 @@ public enum TokenOrigin
 
     /// <summary><c>cts.Token</c> of a <c>CancellationTokenSource</c> local declared before the point.</summary>
     LocalSource = 4,
+
+    /// <summary>
+    /// A <c>CancellationToken</c> property or field of a parameter, directly or one property deeper
+    /// (<c>context.CancellationToken</c>, <c>request.Options.CancelToken</c>); only when asked for
+    /// (<see cref="TokenInScope.Find(IOperation, ISymbol?, WellKnownTypes, bool)"/>), below every origin above.
+    /// </summary>
+    ParameterMember = 5,
+
+    /// <summary>The token of a context object held by a property of <c>this</c> (<c>Context.CancellationToken</c>); only when asked for.</summary>
+    ThisMember = 6,
 }
 
 /// <summary>One token the code at a point could pass on, and the C# expression that names it there.</summary>
 public sealed class TokenCandidate
 {
-    internal TokenCandidate(TokenOrigin origin, ISymbol? symbol, string expressionText)
+    internal TokenCandidate(TokenOrigin origin, ISymbol? symbol, string expressionText, ImmutableArray<ISymbol> path = default)
     {
         Origin = origin;
         Symbol = symbol;
         ExpressionText = expressionText;
+        Path = path.IsDefault ? ImmutableArray<ISymbol>.Empty : path;
     }
 
     public TokenOrigin Origin { get; }
@@ -40,6 +51,15 @@ public sealed class TokenCandidate
 
     /// <summary>The expression to write at the point: <c>ct</c>, <c>context.RequestAborted</c>, <c>HttpContext.RequestAborted</c>, <c>cts.Token</c>.</summary>
     public string ExpressionText { get; }
+
+    /// <summary>
+    /// For a token carried by a context object: the members read after <see cref="Symbol"/>, the token member last
+    /// (<c>Options</c>, <c>CancelToken</c> of <c>request.Options.CancelToken</c>); empty otherwise.
+    /// </summary>
+    public ImmutableArray<ISymbol> Path { get; }
+
+    /// <summary>True for a token carried by a context object (<see cref="TokenOrigin.ParameterMember"/>, <see cref="TokenOrigin.ThisMember"/>).</summary>
+    public bool IsCarried => Origin is TokenOrigin.ParameterMember or TokenOrigin.ThisMember;
 
     public override string ToString() => ExpressionText;
 }
@@ -106,7 +126,10 @@ public readonly struct TokenInScopeResult
 /// <item>in a function without a token parameter but with an <c>HttpContext</c> parameter (minimal-API
 /// handler, middleware), <c>context.RequestAborted</c>;</item>
 /// <item>in an instance member of an ASP.NET Core controller (<c>ControllerBase</c>), <c>HttpContext.RequestAborted</c>;</item>
-/// <item>the <c>Token</c> of a <c>CancellationTokenSource</c> local declared earlier in an enclosing block.</item>
+/// <item>the <c>Token</c> of a <c>CancellationTokenSource</c> local declared earlier in an enclosing block;</item>
+/// <item>only for callers that ask (CG2001), a token carried by a context object: <c>context.CancellationToken</c> of a
+/// parameter, <c>request.Options.CancelToken</c>, <c>Context.CancellationToken</c> of a base class's property
+/// (<see cref="TokenCarriers"/>, with its exemptions).</item>
 /// </list>
 /// Functions are searched from the nearest outwards, and the first one that has a token or an
 /// <c>HttpContext</c> parameter decides: an inner lambda's own token hides the method's. Two candidates of
@@ -131,8 +154,34 @@ public static class TokenInScope
     public const string TokenProperty = "cg.token";
 
     /// <summary>The token in scope at <paramref name="operation"/>, whose member is <paramref name="containingSymbol"/>.</summary>
-    public static TokenInScopeResult Find(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types)
+    public static TokenInScopeResult Find(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types) =>
+        Find(operation, containingSymbol, types, includeCarried: false);
+
+    /// <summary>
+    /// The token in scope at <paramref name="operation"/>; with <paramref name="includeCarried"/>, when no token of the
+    /// ranks above is in scope, also a token carried by a context object (<see cref="TokenCarriers"/>):
+    /// <c>context.CancellationToken</c> of a parameter, <c>request.Options.CancelToken</c>, <c>Context.CancellationToken</c>
+    /// of a property of <c>this</c>. Two carried candidates of the same rank give <see cref="TokenInScopeResult.None"/>: a
+    /// carried token is never reported as an ambiguity, the resolver stays silent.
+    /// </summary>
+    public static TokenInScopeResult Find(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, bool includeCarried)
     {
+        var direct = FindDirect(operation, containingSymbol, types, out var blocked);
+        if (direct.HasToken || blocked || !includeCarried || CleanupCode.IsInCleanupCode(operation))
+        {
+            return direct;
+        }
+
+        // Never guessed; never given to a call that stops or disposes the object that carries it.
+        var carried = TokenCarriers.Find(operation, containingSymbol, types);
+        return carried.IsAmbiguous || (operation is IInvocationOperation call && TokenExclusions.EndsTokenOwner(call, carried.Token))
+            ? TokenInScopeResult.None
+            : carried;
+    }
+
+    private static TokenInScopeResult FindDirect(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, out bool blocked)
+    {
+        blocked = false;
         var tokenType = types.CancellationToken;
         if (tokenType is null)
         {
@@ -158,6 +207,7 @@ public static class TokenInScope
 
             if (crossedFunction && !canCapture)
             {
+                blocked = true;
                 return TokenInScopeResult.None;
             }
 
@@ -169,6 +219,7 @@ public static class TokenInScope
 
             if (current is IAnonymousFunctionOperation && IsCancellationCallback(current, types))
             {
+                blocked = true;
                 return TokenInScopeResult.None;
             }
 
@@ -178,6 +229,7 @@ public static class TokenInScope
 
         if (crossedFunction && !canCapture)
         {
+            blocked = true;
             return TokenInScopeResult.None;
         }
 
@@ -204,7 +256,11 @@ public static class TokenInScope
     /// The token in scope at a syntax node, for code fixes: finds the node's operation and its member.
     /// Returns <see cref="TokenInScopeResult.None"/> when the node has no operation.
     /// </summary>
-    public static TokenInScopeResult Find(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+    public static TokenInScopeResult Find(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken) =>
+        Find(model, node, includeCarried: false, cancellationToken);
+
+    /// <summary>As <see cref="Find(SemanticModel, SyntaxNode, CancellationToken)"/>, optionally with carried tokens (see <see cref="Find(IOperation, ISymbol?, WellKnownTypes, bool)"/>).</summary>
+    public static TokenInScopeResult Find(SemanticModel model, SyntaxNode node, bool includeCarried, CancellationToken cancellationToken)
     {
         var types = WellKnownTypes.GetOrCreate(model.Compilation);
         for (var n = node; n is not null; n = n.Parent)
@@ -212,7 +268,7 @@ public static class TokenInScope
             var operation = model.GetOperation(n, cancellationToken);
             if (operation is not null)
             {
-                return Find(operation, GetContainingMember(model, n, cancellationToken), types);
+                return Find(operation, GetContainingMember(model, n, cancellationToken), types, includeCarried);
             }
 
             if (n is StatementSyntax or MemberDeclarationSyntax)
@@ -276,6 +332,9 @@ public static class TokenInScope
 
         return contexts is not null ? new TokenInScopeResult(contexts.ToImmutable()) : TokenInScopeResult.None;
     }
+
+    /// <summary>A lambda passed to <c>CancellationToken.Register</c>; shared with <see cref="TokenCarriers"/>.</summary>
+    internal static bool IsCancellationCallbackLambda(IOperation lambda, WellKnownTypes types) => IsCancellationCallback(lambda, types);
 
     private static bool IsBackgroundServiceExecute(IMethodSymbol function)
     {
@@ -427,6 +486,6 @@ public static class TokenInScope
         return symbol;
     }
 
-    private static string EscapedName(string name) =>
+    internal static string EscapedName(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 }

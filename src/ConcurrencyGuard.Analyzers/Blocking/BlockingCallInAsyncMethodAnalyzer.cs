@@ -92,7 +92,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CounterpartProperty, counterpartName);
         if (tokenIndex >= 0)
         {
-            properties = TokenInScope.Find(invocation, context.ContainingSymbol, types).ToProperties(properties);
+            properties = TokenInScope.Find(invocation, context.ContainingSymbol, types, includeCarried: true).ToProperties(properties);
         }
 
         var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { } name } }

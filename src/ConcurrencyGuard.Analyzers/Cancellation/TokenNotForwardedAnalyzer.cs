@@ -47,8 +47,8 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        var scope = TokenInScope.Find(invocation, context.ContainingSymbol, types);
-        if (!scope.HasToken || RefersToScopeSource(invocation, scope))
+        var scope = TokenInScope.Find(invocation, context.ContainingSymbol, types, includeCarried: true);
+        if (!scope.HasToken || RefersToScopeSource(invocation, scope) || TokenExclusions.EndsTokenOwner(invocation, scope.Token))
         {
             return;
         }
@@ -79,7 +79,7 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        var scope = TokenInScope.Find(loop, context.ContainingSymbol, types);
+        var scope = TokenInScope.Find(loop, context.ContainingSymbol, types, includeCarried: true);
         if (!scope.HasToken)
         {
             return;
