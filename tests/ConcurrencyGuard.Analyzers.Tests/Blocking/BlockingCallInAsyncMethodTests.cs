@@ -357,4 +357,26 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_a_conditional_call_on_a_stream_over_memory() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.IO.Compression;
+        class Session
+        {
+            private MemoryStream? _buffer;
+            private DeflateStream? _inflater;
+            private Stream? _connection;
+
+            async Task ResetAsync(Stream connection)
+            {
+                await Task.Yield();
+                _inflater?.Dispose();
+                _buffer?.Dispose();
+                _buffer = new MemoryStream();
+                _inflater = new DeflateStream(_buffer, CompressionMode.Decompress);
+                _connection?{|CG6002:.Dispose|}();
+                _connection = connection;
+            }
+        }
+        """);
 }
