@@ -421,16 +421,27 @@ public sealed class QueueProducers
         return false;
     }
 
-    /// <summary>A queue of tasks held by a TaskScheduler subclass.</summary>
+    /// <summary>
+    /// A queue of tasks held by a TaskScheduler subclass: created in it, or handed straight to its constructor
+    /// (<c>new PriorityScheduler(Channel.CreateUnbounded&lt;Task&gt;())</c>).
+    /// </summary>
     private bool IsTaskSchedulerQueue(IOperation creation)
     {
-        if (_taskScheduler is null || !WellKnownTypes.InheritsFrom(_type, _taskScheduler))
+        var queueType = creation.Type as INamedTypeSymbol;
+        if (_taskScheduler is null
+            || queueType is not { TypeArguments.Length: > 0 }
+            || !WellKnownTypes.InheritsFrom(queueType.TypeArguments[0], _types.Task))
         {
             return false;
         }
 
-        var queueType = creation.Type as INamedTypeSymbol;
-        return queueType is { TypeArguments.Length: > 0 }
-            && WellKnownTypes.InheritsFrom(queueType.TypeArguments[0], _types.Task);
+        if (WellKnownTypes.InheritsFrom(_type, _taskScheduler))
+        {
+            return true;
+        }
+
+        var use = Escapes.Classify(creation);
+        return use is { Kind: EscapeKind.PassedToConstructor, Consumer: IObjectCreationOperation { Type: { } created } }
+            && WellKnownTypes.InheritsFrom(created, _taskScheduler);
     }
 }

@@ -170,6 +170,32 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_task_queue_handed_to_a_task_scheduler_constructor() => VerifyCG4001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        sealed class LaneScheduler : TaskScheduler
+        {
+            private readonly Channel<Task> _tasks;
+            public LaneScheduler(Channel<Task> tasks) => _tasks = tasks;
+            protected override void QueueTask(Task task) => _tasks.Writer.TryWrite(task);
+            protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
+            protected override IEnumerable<Task> GetScheduledTasks() => Array.Empty<Task>();
+        }
+        class Lanes
+        {
+            private readonly LaneScheduler _high = new LaneScheduler(Channel.CreateUnbounded<Task>());
+            private readonly LaneScheduler _low;
+            private readonly Channel<string> _log;
+            public Lanes(Channel<string> log)
+            {
+                _low = new LaneScheduler(Channel.CreateUnbounded<Task>(new UnboundedChannelOptions { SingleReader = true }));
+                _log = log;
+            }
+            // Not a task queue: an ordinary queue passed to an ordinary constructor is still reported.
+            public Lanes() : this({|CG4001:Channel.CreateUnbounded<string>()|}) { }
+        }
+        """);
+
+    [Fact]
     public Task Still_flags_queues_with_a_writer_that_does_not_wait() => VerifyCG4001.AnalyzerAsync(Usings + """
         class Request
         {
