@@ -379,4 +379,46 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_dispose_on_an_abstract_stream_of_this_code_base_whose_implementations_keep_the_base_DisposeAsync() => VerifyCG6002.AnalyzerAsync(Usings + """
+        abstract class FrameStream : Stream
+        {
+            public override bool CanRead => true; public override bool CanSeek => false; public override bool CanWrite => false;
+            public override long Length => 0; public override long Position { get; set; }
+            public override void Flush() { }
+            public override long Seek(long o, SeekOrigin s) => 0;
+            public override void SetLength(long v) { }
+            public override void Write(byte[] b, int o, int c) { }
+        }
+        sealed class QueueFrameStream : FrameStream
+        {
+            public override int Read(byte[] b, int o, int c) => 0;
+        }
+        abstract class SinkStream : Stream
+        {
+            public override bool CanRead => false; public override bool CanSeek => false; public override bool CanWrite => true;
+            public override long Length => 0; public override long Position { get; set; }
+            public override void Flush() { }
+            public override long Seek(long o, SeekOrigin s) => 0;
+            public override void SetLength(long v) { }
+            public override void Write(byte[] b, int o, int c) { }
+        }
+        sealed class NetworkSinkStream : SinkStream
+        {
+            public override int Read(byte[] b, int o, int c) => 0;
+            public override ValueTask DisposeAsync() => default;
+        }
+        class Mixer
+        {
+            async Task RemoveAsync(FrameStream frames, SinkStream sink, Stream unknown)
+            {
+                await Task.Yield();
+                frames.Dispose();
+                sink.{|CG6002:Dispose|}();
+                unknown.{|CG6002:Dispose|}();
+            }
+        }
+        """);
 }
+
