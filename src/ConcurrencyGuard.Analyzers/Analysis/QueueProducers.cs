@@ -322,7 +322,7 @@ public sealed class QueueProducers
     {
         var roots = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         item = OperationWalk.Strip(item);
-        IOperation? built = item as IObjectCreationOperation;
+        IOperation? built = item is IObjectCreationOperation or ITupleOperation ? item : null;
         if (MemberOrLocal(item) is { } symbol and (ILocalSymbol or IParameterSymbol))
         {
             roots.Add(symbol);
@@ -337,6 +337,17 @@ public sealed class QueueProducers
             foreach (var argument in creation.Arguments)
             {
                 if (MemberOrLocal(OperationWalk.Strip(argument.Value)) is { } part and (ILocalSymbol or IParameterSymbol))
+                {
+                    roots.Add(part);
+                }
+            }
+        }
+        else if (built is ITupleOperation tuple)
+        {
+            // WriteAsync((done, request)): each part of the tuple is a value the item was built from.
+            foreach (var element in tuple.Elements)
+            {
+                if (MemberOrLocal(OperationWalk.Strip(element)) is { } part and (ILocalSymbol or IParameterSymbol))
                 {
                     roots.Add(part);
                 }

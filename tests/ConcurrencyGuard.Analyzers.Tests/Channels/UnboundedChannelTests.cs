@@ -137,6 +137,27 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_queue_of_tuples_whose_writer_returns_the_items_completion() => VerifyCG4001.AnalyzerAsync(Usings + """
+        class Deregistrations
+        {
+            private readonly Channel<(TaskCompletionSource<bool> Done, string Key)> _queue = Channel.CreateUnbounded<(TaskCompletionSource<bool> Done, string Key)>();
+            private readonly Channel<(TaskCompletionSource<bool> Done, string Key)> _posted = {|CG4001:Channel.CreateUnbounded<(TaskCompletionSource<bool> Done, string Key)>()|};
+            public Task Remove(string key)
+            {
+                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _queue.Writer.TryWrite((done, key));
+                return done.Task;
+            }
+            public Task Post(string key)
+            {
+                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _posted.Writer.TryWrite((new TaskCompletionSource<bool>(), key));
+                return done.Task;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Does_not_flag_a_queue_whose_writers_hold_a_permit_the_consumer_returns() => VerifyCG4001.AnalyzerAsync(Usings + """
         class Pump
         {
