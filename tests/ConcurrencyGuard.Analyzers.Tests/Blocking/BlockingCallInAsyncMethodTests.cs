@@ -420,5 +420,42 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_the_synchronous_branch_chosen_by_a_mode_parameter() => VerifyCG6002.AnalyzerAsync(Usings + """
+        enum IOMode { Synchronous, Asynchronous }
+        class Packets
+        {
+            readonly Stream _stream = Stream.Null;
+            IOMode _fieldMode;
+
+            async ValueTask<int> Read(IOMode mode, byte[] buffer)
+            {
+                if (mode == IOMode.Asynchronous)
+                    await _stream.FlushAsync();
+                else
+                    _stream.Flush();
+
+                return mode == IOMode.Synchronous ? _stream.Read(buffer, 0, buffer.Length) : await _stream.ReadAsync(buffer, 0, buffer.Length);
+            }
+
+            async Task Write(bool sync, byte[] buffer)
+            {
+                if (sync)
+                    _stream.Write(buffer, 0, buffer.Length);
+                else
+                    await _stream.WriteAsync(buffer, 0, buffer.Length);
+            }
+
+            async Task NotAParameter(byte[] buffer)
+            {
+                // The mode is the object's state, not the caller's choice: still reported.
+                if (_fieldMode == IOMode.Asynchronous)
+                    await _stream.FlushAsync();
+                else
+                    _stream.{|CG6002:Flush|}();
+            }
+        }
+        """);
 }
 
