@@ -171,6 +171,45 @@ public sealed class CalleeSummaries
         };
     }
 
+    /// <summary>
+    /// The operation trees of every member body, accessor and field or property initializer of <paramref name="type"/>
+    /// (all its partial declarations, nested types excluded), computed once per type: the scope of a private field.
+    /// Empty when the type is not declared in this compilation.
+    /// </summary>
+    public ImmutableArray<IOperation> GetMemberBodies(INamedTypeSymbol type) =>
+        _memberBodies.GetOrAdd(type.OriginalDefinition, ComputeMemberBodies);
+
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<IOperation>> _memberBodies = new(SymbolEqualityComparer.Default);
+
+    private ImmutableArray<IOperation> ComputeMemberBodies(INamedTypeSymbol type)
+    {
+        var result = ImmutableArray.CreateBuilder<IOperation>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (!_compilation.ContainsSyntaxTree(reference.SyntaxTree))
+            {
+                return ImmutableArray<IOperation>.Empty;
+            }
+
+            var model = _models.GetOrAdd(reference.SyntaxTree, GetModel);
+            var declaration = reference.GetSyntax();
+            foreach (var node in declaration.DescendantNodes(n => n == declaration || n is not BaseTypeDeclarationSyntax))
+            {
+                if (node is BaseMethodDeclarationSyntax
+                    or AccessorDeclarationSyntax
+                    or ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax or IndexerDeclarationSyntax }
+                    or EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } }
+                    or EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax }
+                    && model.GetOperation(node) is { } operation)
+                {
+                    result.Add(operation);
+                }
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
 #pragma warning disable RS1030 // The callee's body is in another tree than the one being analysed; its model is built once per tree and cached.
     private SemanticModel GetModel(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030

@@ -464,8 +464,8 @@ public sealed class DeferredCode
                     current = parent;
                     continue;
 
-                case IArgumentOperation { Parent: IInvocationOperation invocation }:
-                    return ClassifyArgument(invocation, shape, hops);
+                case IArgumentOperation { Parent: IInvocationOperation invocation } argument:
+                    return ClassifyArgument(invocation, argument, shape, hops);
 
                 case IArgumentOperation { Parent: IObjectCreationOperation creation }:
                     var background = GetBackgroundKind(creation.Type);
@@ -516,7 +516,7 @@ public sealed class DeferredCode
         return Deferral.NotDeferred;
     }
 
-    private Deferral ClassifyArgument(IInvocationOperation invocation, ValueShape shape, int hops)
+    private Deferral ClassifyArgument(IInvocationOperation invocation, IArgumentOperation argument, ValueShape shape, int hops)
     {
         var method = invocation.TargetMethod;
 
@@ -565,6 +565,12 @@ public sealed class DeferredCode
 
         if (IsCollectionAdd(invocation))
         {
+            if (shape == ValueShape.Delegate && IsElementFactory(argument))
+            {
+                // dictionary.GetOrAdd(key, k => Create(k)): the factory computes the element within the call; only its result is stored.
+                return Deferral.NotDeferred;
+            }
+
             return new Deferral(
                 DeferralKind.AddedToCollection,
                 invocation,
@@ -737,6 +743,32 @@ public sealed class DeferredCode
         && method.Name != "ToLookup"
         && (SymbolEqualityComparer.Default.Equals(returnType.OriginalDefinition, _ienumerableOfT)
             || WellKnownTypes.IsOrImplements(returnType, _ienumerableOfT));
+
+    /// <summary>
+    /// The delegate is a factory for the collection's element, not the element: the declared parameter is a
+    /// delegate over the collection's own type parameters (<c>GetOrAdd(TKey, Func&lt;TKey, TValue&gt;)</c>,
+    /// <c>AddOrUpdate</c>'s factories). The collection invokes it inside the call and stores its result.
+    /// A parameter declared as the element type itself (<c>List&lt;T&gt;.Add(T)</c> with <c>T</c> a delegate) stores it.
+    /// </summary>
+    private static bool IsElementFactory(IArgumentOperation argument)
+    {
+        if (argument.Parameter?.OriginalDefinition is not { Type: INamedTypeSymbol { TypeKind: TypeKind.Delegate, IsGenericType: true } declared } parameter
+            || parameter.ContainingSymbol is not IMethodSymbol { ContainingType: { IsGenericType: true } owner })
+        {
+            return false;
+        }
+
+        foreach (var typeArgument in declared.TypeArguments)
+        {
+            if (typeArgument is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Type } typeParameter
+                && SymbolEqualityComparer.Default.Equals(typeParameter.DeclaringType, owner.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private bool IsCollectionAdd(IInvocationOperation invocation)
     {

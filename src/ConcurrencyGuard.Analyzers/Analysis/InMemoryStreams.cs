@@ -30,7 +30,7 @@ public static class InMemoryStreams
             return false;
         }
 
-        value = OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses);
+        value = OperationWalk.Strip(OperationWalk.ConditionalReceiver(value), Wrappers.ConversionsAndParentheses);
         if (IsMemoryType(value.Type, types))
         {
             return true;

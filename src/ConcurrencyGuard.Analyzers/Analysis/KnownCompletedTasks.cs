@@ -48,8 +48,18 @@ public static class KnownCompletedTasks
         }
 
         var collection = GetCollectionOfElement(value);
-        return collection is not null && IsCompletedByEarlierStatement(value, collection, isCollection: true, types);
+        return collection is not null
+            && (IsContinueWhenAllArray(value, collection, types) || IsCompletedByEarlierStatement(value, collection, isCollection: true, types));
     }
+
+    /// <summary>
+    /// An element of the task array a <c>ContinueWhenAll</c> continuation receives, read through <c>foreach</c>, an
+    /// indexer or a LINQ lambda (<c>Task.Factory.ContinueWhenAll(tasks, done =&gt; done.Select(t =&gt; t.Result))</c>): all complete.
+    /// </summary>
+    private static bool IsContinueWhenAllArray(IOperation value, ISymbol collection, WellKnownTypes types) =>
+        collection is IParameterSymbol { Ordinal: 0, ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambdaSymbol }
+        && FindEnclosingLambda(value, lambdaSymbol) is { } lambda
+        && GetContinuationCall(lambda, types) is { TargetMethod.Name: "ContinueWhenAll" };
 
     private static IOperation Unwrap(IOperation operation) => OperationWalk.Strip(operation, Wrappers.ConversionsAndParentheses);
 
@@ -372,11 +382,15 @@ public static class KnownCompletedTasks
                 return IsSymbolRead(waited, symbol);
             case IIsPatternOperation { Value: IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled", Instance: { } patternInstance }, Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool expected } } }:
                 return expected != negated && IsSymbolRead(patternInstance, symbol);
+            case IInvocationOperation helper when helper.Type?.SpecialType == SpecialType.System_Boolean:
+                return HelperChecksCompletion(helper, symbol, negated, types);
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } equality:
                 var isEquals = equality.OperatorKind == BinaryOperatorKind.Equals;
                 if (isEquals == negated)
                 {
-                    return false;
+                    // `done == other` false (or `done != other` true), done = await Task.WhenAny(t, other): t won.
+                    return IsOtherOfTwoWhenAny(equality.LeftOperand, equality.RightOperand, symbol, types)
+                        || IsOtherOfTwoWhenAny(equality.RightOperand, equality.LeftOperand, symbol, types);
                 }
 
                 return IsRanToCompletionCheck(equality.LeftOperand, equality.RightOperand, symbol, types)
@@ -410,6 +424,190 @@ public static class KnownCompletedTasks
 
         return GetSymbol(value) is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, value, types);
     }
+
+    /// <summary>
+    /// <c>whenAny</c> is <c>await Task.WhenAny(t, other)</c> (or a local holding it) over exactly two tasks, one read from
+    /// <paramref name="symbol"/> and the other <paramref name="other"/>: when the winner is not <c>other</c>, it is <c>t</c>.
+    /// </summary>
+    private static bool IsOtherOfTwoWhenAny(IOperation whenAny, IOperation other, ISymbol symbol, WellKnownTypes types)
+    {
+        var otherSymbol = GetSymbol(Unwrap(other));
+        if (otherSymbol is null || SymbolEqualityComparer.Default.Equals(otherSymbol, symbol))
+        {
+            return false;
+        }
+
+        var value = Unwrap(whenAny);
+        var call = AwaitedWhenAnyCall(value, types);
+        if (call is null && GetSymbol(value) is ILocalSymbol local && IsLocalFromAwaitedWhenAny(local, value, types))
+        {
+            call = SingleWhenAnyOfLocal(local, value, types);
+        }
+
+        if (call is null)
+        {
+            return false;
+        }
+
+        var tasks = new System.Collections.Generic.List<IOperation>();
+        foreach (var argument in call.Arguments)
+        {
+            if (Unwrap(argument.Value) is IArrayCreationOperation { Initializer: { } initializer } && argument.IsImplicit)
+            {
+                tasks.AddRange(initializer.ElementValues);
+            }
+            else
+            {
+                tasks.Add(argument.Value);
+            }
+        }
+
+        return tasks.Count == 2
+            && (IsSymbolRead(tasks[0], symbol) && IsSymbolRead(tasks[1], otherSymbol)
+                || IsSymbolRead(tasks[1], symbol) && IsSymbolRead(tasks[0], otherSymbol))
+            && SameInnermostLoop(call, value)
+            && !IsAssignedBetween(symbol, value, call.Syntax.SpanStart);
+    }
+
+    private static bool SameInnermostLoop(IOperation a, IOperation b)
+    {
+        static ILoopOperation? Loop(IOperation op)
+        {
+            for (var current = op.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ILoopOperation loop)
+                {
+                    return loop;
+                }
+
+                if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        return ReferenceEquals(Loop(a), Loop(b));
+    }
+
+    /// <summary>The variable is assigned between <paramref name="position"/> and <paramref name="use"/> (textually, in the same function).</summary>
+    private static bool IsAssignedBetween(ISymbol symbol, IOperation use, int position)
+    {
+        var body = FunctionContext.GetFunctionBody(use, outermost: true);
+        if (body is null)
+        {
+            return true;
+        }
+
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            if (op.Syntax.SpanStart < position || op.Syntax.SpanStart >= use.Syntax.SpanStart)
+            {
+                continue;
+            }
+
+            switch (op)
+            {
+                case ISimpleAssignmentOperation { Target: var t } when IsSymbolRead(t, symbol):
+                case ICompoundAssignmentOperation { Target: var t2 } when IsSymbolRead(t2, symbol):
+                case IDeconstructionAssignmentOperation:
+                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out, Value: var v } when IsSymbolRead(v, symbol):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IInvocationOperation? AwaitedWhenAnyCall(IOperation value, WellKnownTypes types) =>
+        IsAwaitedWhenAny(value, types) && value is IAwaitOperation { Operation: var awaited }
+            ? StripConfigureAwait(Unwrap(awaited)) as IInvocationOperation
+            : null;
+
+    /// <summary>The WhenAny call of a local assigned once from an awaited WhenAny.</summary>
+    private static IInvocationOperation? SingleWhenAnyOfLocal(ILocalSymbol local, IOperation use, WellKnownTypes types)
+    {
+        IInvocationOperation? found = null;
+        if (FunctionContext.GetFunctionBody(use) is not { } body)
+        {
+            return null;
+        }
+
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            IOperation? assigned = op switch
+            {
+                IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) => declarator.Initializer?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local) => assignment.Value,
+                _ => null,
+            };
+            if (assigned is null)
+            {
+                continue;
+            }
+
+            if (found is not null)
+            {
+                return null;
+            }
+
+            found = AwaitedWhenAnyCall(Unwrap(assigned), types);
+            if (found is null)
+            {
+                return null;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// A <c>bool</c> method of this compilation that only returns a completion check of the task it is given
+    /// (<c>static bool IsDone(this Task t) =&gt; t.Status == TaskStatus.RanToCompletion</c>): the call checks the same.
+    /// One level; virtual and interface members are not followed.
+    /// </summary>
+    private static bool HelperChecksCompletion(IInvocationOperation helper, ISymbol symbol, bool negated, WellKnownTypes types)
+    {
+        IParameterSymbol? parameter = null;
+        foreach (var argument in helper.Arguments)
+        {
+            if (argument.Parameter is { } p && IsSymbolRead(argument.Value, symbol))
+            {
+                parameter = p.OriginalDefinition;
+                break;
+            }
+        }
+
+        var definition = (helper.TargetMethod.ReducedFrom ?? helper.TargetMethod).OriginalDefinition;
+        if (parameter is null
+            || CalleeSummaries.For(types.Compilation).GetBody(definition) is not { } body
+            || body.Operations.Length != 1
+            || body.Operations[0] is not IReturnOperation { ReturnedValue: { } returned })
+        {
+            return false;
+        }
+
+        // One level: a helper's own helper calls are not followed (nor a helper that calls itself).
+        if (s_inHelper)
+        {
+            return false;
+        }
+
+        s_inHelper = true;
+        try
+        {
+            return ChecksCompletion(returned, parameter, negated, types);
+        }
+        finally
+        {
+            s_inHelper = false;
+        }
+    }
+
+    [System.ThreadStatic]
+    private static bool s_inHelper;
 
     private static bool IsAwaitedWhenAny(IOperation value, WellKnownTypes types) =>
         value is IAwaitOperation { Operation: var awaited }

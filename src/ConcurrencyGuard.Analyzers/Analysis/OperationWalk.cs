@@ -63,6 +63,30 @@ public static class OperationWalk
     public static IOperation StripConfigureAwait(IOperation operation) =>
         operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } inner } ? inner : operation;
 
+    /// <summary>
+    /// The value a conditional access tests: for the placeholder receiver of <c>x?.M()</c> (an
+    /// <see cref="IConditionalAccessInstanceOperation"/>), <c>x</c>; otherwise <paramref name="operation"/>.
+    /// </summary>
+    public static IOperation ConditionalReceiver(IOperation operation)
+    {
+        if (operation is not IConditionalAccessInstanceOperation)
+        {
+            return operation;
+        }
+
+        // The placeholder sits in the WhenNotNull part of its conditional access (nested ones: the nearest such).
+        var child = operation;
+        for (var current = operation.Parent; current is not null; child = current, current = current.Parent)
+        {
+            if (current is IConditionalAccessOperation access && ReferenceEquals(access.WhenNotNull, child))
+            {
+                return access.Operation;
+            }
+        }
+
+        return operation;
+    }
+
     /// <summary>The root of the operation tree <paramref name="operation"/> belongs to (the member body, or a field initializer).</summary>
     public static IOperation Root(IOperation operation)
     {

@@ -322,7 +322,7 @@ public sealed class QueueProducers
     {
         var roots = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         item = OperationWalk.Strip(item);
-        IOperation? built = item as IObjectCreationOperation;
+        IOperation? built = item is IObjectCreationOperation or ITupleOperation ? item : null;
         if (MemberOrLocal(item) is { } symbol and (ILocalSymbol or IParameterSymbol))
         {
             roots.Add(symbol);
@@ -337,6 +337,17 @@ public sealed class QueueProducers
             foreach (var argument in creation.Arguments)
             {
                 if (MemberOrLocal(OperationWalk.Strip(argument.Value)) is { } part and (ILocalSymbol or IParameterSymbol))
+                {
+                    roots.Add(part);
+                }
+            }
+        }
+        else if (built is ITupleOperation tuple)
+        {
+            // WriteAsync((done, request)): each part of the tuple is a value the item was built from.
+            foreach (var element in tuple.Elements)
+            {
+                if (MemberOrLocal(OperationWalk.Strip(element)) is { } part and (ILocalSymbol or IParameterSymbol))
                 {
                     roots.Add(part);
                 }
@@ -421,16 +432,27 @@ public sealed class QueueProducers
         return false;
     }
 
-    /// <summary>A queue of tasks held by a TaskScheduler subclass.</summary>
+    /// <summary>
+    /// A queue of tasks held by a TaskScheduler subclass: created in it, or handed straight to its constructor
+    /// (<c>new PriorityScheduler(Channel.CreateUnbounded&lt;Task&gt;())</c>).
+    /// </summary>
     private bool IsTaskSchedulerQueue(IOperation creation)
     {
-        if (_taskScheduler is null || !WellKnownTypes.InheritsFrom(_type, _taskScheduler))
+        var queueType = creation.Type as INamedTypeSymbol;
+        if (_taskScheduler is null
+            || queueType is not { TypeArguments.Length: > 0 }
+            || !WellKnownTypes.InheritsFrom(queueType.TypeArguments[0], _types.Task))
         {
             return false;
         }
 
-        var queueType = creation.Type as INamedTypeSymbol;
-        return queueType is { TypeArguments.Length: > 0 }
-            && WellKnownTypes.InheritsFrom(queueType.TypeArguments[0], _types.Task);
+        if (WellKnownTypes.InheritsFrom(_type, _taskScheduler))
+        {
+            return true;
+        }
+
+        var use = Escapes.Classify(creation);
+        return use is { Kind: EscapeKind.PassedToConstructor, Consumer: IObjectCreationOperation { Type: { } created } }
+            && WellKnownTypes.InheritsFrom(created, _taskScheduler);
     }
 }

@@ -125,10 +125,10 @@ public static class SynchronousCompletion
     }
 
     /// <summary>
-    /// The synchronous branch of a dual-mode function: <paramref name="operation"/> runs only when a <c>bool</c>
-    /// parameter of its enclosing function (or of a method it is nested in) is false (<c>if (async) ... else here</c>,
-    /// <c>async ? await a : here</c>, after <c>if (async) { await ...; return; }</c>), and the branch taken when it is
-    /// true awaits. The flag selects synchronous I/O for synchronous callers; the async path is the other branch.
+    /// The synchronous branch of a dual-mode function: <paramref name="operation"/> runs only for some values of a
+    /// parameter of its enclosing function (or of a method it is nested in): a <c>bool</c> flag (<c>if (async) ... else here</c>,
+    /// <c>async ? await a : here</c>, after <c>if (async) { await ...; return; }</c>) or a mode compared with a constant
+    /// (<c>if (mode == IOMode.Asynchronous) await ...; else here</c>), and the branch taken for the other values awaits. The flag selects synchronous I/O for synchronous callers; the async path is the other branch.
     /// </summary>
     public static bool IsSynchronousBranchOfDualMode(IOperation operation)
     {
@@ -147,9 +147,11 @@ public static class SynchronousCompletion
 
         bool SelectsSync(IOperation condition, bool whenTrue)
         {
+            // `if (async) ... else here`, `if (!sync) ... else here`, and a mode parameter compared with a constant
+            // (`if (mode == IOMode.Asynchronous) ... else here`): the branch is chosen by the caller's argument.
             foreach (var literal in Literals(condition, whenTrue, IsFlag))
             {
-                if (Equals(literal.Value, true) && !literal.Equal)
+                if (literal.Value is not null)
                 {
                     return true;
                 }

@@ -255,7 +255,9 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
                 return true;
             }
 
-            if (method.Name == "Dispose" && method.Parameters.Length == 0 && InheritsBaseDisposeAsync(receiverType))
+            if (method.Name == "Dispose" && method.Parameters.Length == 0
+                && (InheritsBaseDisposeAsync(receiverType)
+                    || receiverType is INamedTypeSymbol declared && DisposeAsyncOverrides.AbstractWithoutOverrides(declared, _stream, _textWriter, _types.Compilation)))
             {
                 return true;
             }

@@ -30,10 +30,10 @@ public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : Concurrenc
             return;
         }
 
-        start.RegisterOperationAction(c => Analyze(c, tcs, tcsNonGeneric, creationOptions, continuationOptions), OperationKind.ObjectCreation);
+        start.RegisterOperationAction(c => Analyze(c, types, tcs, tcsNonGeneric, creationOptions, continuationOptions), OperationKind.ObjectCreation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol tcs, INamedTypeSymbol? tcsNonGeneric, INamedTypeSymbol creationOptions, INamedTypeSymbol? continuationOptions)
+    private static void Analyze(OperationAnalysisContext context, WellKnownTypes types, INamedTypeSymbol tcs, INamedTypeSymbol? tcsNonGeneric, INamedTypeSymbol creationOptions, INamedTypeSymbol? continuationOptions)
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (creation.Type is not INamedTypeSymbol type
@@ -43,7 +43,7 @@ public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : Concurrenc
         }
 
         const int RunContinuationsAsynchronously = 64;
-        var reason = "the code awaiting it runs inline on the thread that completes it";
+        var misplacedOption = false;
         foreach (var argument in creation.Arguments)
         {
             var value = argument.Value;
@@ -64,10 +64,19 @@ public sealed class TaskCompletionSourceInlineContinuationsAnalyzer : Concurrenc
                 && continuationOptions is not null
                 && SymbolEqualityComparer.Default.Equals(stateType, continuationOptions))
             {
-                reason = "the TaskContinuationOptions value is taken as the state object, not as an option";
+                misplacedOption = true;
             }
         }
 
+        // The misplaced-option case is a plain mistake: reported whatever the uses.
+        if (!misplacedOption && InlineContinuations.NoneRunInline(creation, types))
+        {
+            return;
+        }
+
+        var reason = misplacedOption
+            ? "the TaskContinuationOptions value is taken as the state object, not as an option"
+            : "the code awaiting it runs inline on the thread that completes it";
         context.Report(Rule, creation.Syntax.GetLocation(), type.Name, reason);
     }
 }

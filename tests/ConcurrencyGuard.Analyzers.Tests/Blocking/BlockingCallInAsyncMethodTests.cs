@@ -357,4 +357,105 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_a_conditional_call_on_a_stream_over_memory() => VerifyCG6002.AnalyzerAsync(Usings + """
+        using System.IO.Compression;
+        class Session
+        {
+            private MemoryStream? _buffer;
+            private DeflateStream? _inflater;
+            private Stream? _connection;
+
+            async Task ResetAsync(Stream connection)
+            {
+                await Task.Yield();
+                _inflater?.Dispose();
+                _buffer?.Dispose();
+                _buffer = new MemoryStream();
+                _inflater = new DeflateStream(_buffer, CompressionMode.Decompress);
+                _connection?{|CG6002:.Dispose|}();
+                _connection = connection;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_dispose_on_an_abstract_stream_of_this_code_base_whose_implementations_keep_the_base_DisposeAsync() => VerifyCG6002.AnalyzerAsync(Usings + """
+        abstract class FrameStream : Stream
+        {
+            public override bool CanRead => true; public override bool CanSeek => false; public override bool CanWrite => false;
+            public override long Length => 0; public override long Position { get; set; }
+            public override void Flush() { }
+            public override long Seek(long o, SeekOrigin s) => 0;
+            public override void SetLength(long v) { }
+            public override void Write(byte[] b, int o, int c) { }
+        }
+        sealed class QueueFrameStream : FrameStream
+        {
+            public override int Read(byte[] b, int o, int c) => 0;
+        }
+        abstract class SinkStream : Stream
+        {
+            public override bool CanRead => false; public override bool CanSeek => false; public override bool CanWrite => true;
+            public override long Length => 0; public override long Position { get; set; }
+            public override void Flush() { }
+            public override long Seek(long o, SeekOrigin s) => 0;
+            public override void SetLength(long v) { }
+            public override void Write(byte[] b, int o, int c) { }
+        }
+        sealed class NetworkSinkStream : SinkStream
+        {
+            public override int Read(byte[] b, int o, int c) => 0;
+            public override ValueTask DisposeAsync() => default;
+        }
+        class Mixer
+        {
+            async Task RemoveAsync(FrameStream frames, SinkStream sink, Stream unknown)
+            {
+                await Task.Yield();
+                frames.Dispose();
+                sink.{|CG6002:Dispose|}();
+                unknown.{|CG6002:Dispose|}();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_synchronous_branch_chosen_by_a_mode_parameter() => VerifyCG6002.AnalyzerAsync(Usings + """
+        enum IOMode { Synchronous, Asynchronous }
+        class Packets
+        {
+            readonly Stream _stream = Stream.Null;
+            IOMode _fieldMode;
+
+            async ValueTask<int> Read(IOMode mode, byte[] buffer)
+            {
+                if (mode == IOMode.Asynchronous)
+                    await _stream.FlushAsync();
+                else
+                    _stream.Flush();
+
+                return mode == IOMode.Synchronous ? _stream.Read(buffer, 0, buffer.Length) : await _stream.ReadAsync(buffer, 0, buffer.Length);
+            }
+
+            async Task Write(bool sync, byte[] buffer)
+            {
+                if (sync)
+                    _stream.Write(buffer, 0, buffer.Length);
+                else
+                    await _stream.WriteAsync(buffer, 0, buffer.Length);
+            }
+
+            async Task NotAParameter(byte[] buffer)
+            {
+                // The mode is the object's state, not the caller's choice: still reported.
+                if (_fieldMode == IOMode.Asynchronous)
+                    await _stream.FlushAsync();
+                else
+                    _stream.{|CG6002:Flush|}();
+            }
+        }
+        """);
 }
+

@@ -451,4 +451,92 @@ public class SyncOverAsyncWaitTests
             }
         }
         """);
+
+    [Fact]
+    public Task Does_not_flag_a_task_guarded_by_a_completion_helper() => VerifyCG6001.AnalyzerAsync(Usings + """
+        static class TaskChecks
+        {
+            public static bool HasSucceeded(this Task task)
+            {
+                return task.Status == TaskStatus.RanToCompletion;
+            }
+            public static bool Finished(Task task) => task.IsCompleted;
+            public static bool Started(this Task task) => task.Status != TaskStatus.Created;
+            public static bool Loops(this Task task) => task.Loops();
+        }
+        class Relay<T>
+        {
+            readonly TaskCompletionSource<T> _target = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public void Forward(Task<T> value)
+            {
+                if (value.IsCanceled)
+                    _target.TrySetCanceled();
+                else if (value.IsFaulted)
+                    _target.TrySetException(value.Exception!);
+                else if (value.HasSucceeded())
+                    _target.TrySetResult(value.Result);
+                else
+                    throw new ArgumentException("not complete");
+            }
+            public T? Peek(Task<T> value) => TaskChecks.Finished(value) ? value.Result : default;
+            public T? NotAGuard(Task<T> value) => value.Started() ? value.{|CG6001:Result|} : default;
+            public T? SelfCalling(Task<T> value) => value.Loops() ? value.{|CG6001:Result|} : default;
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_remaining_task_of_a_two_task_WhenAny_after_the_other_won() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class Pump
+        {
+            readonly Func<Task<int>> _read;
+            Pump(Func<Task<int>> read) => _read = read;
+            void Use(int value) { }
+            async Task RunAsync(Task stopped)
+            {
+                var next = _read();
+                while (true)
+                {
+                    var winner = await Task.WhenAny(next, stopped);
+                    if (winner == stopped)
+                    {
+                        break;
+                    }
+                    Use(next.Result);
+                    next = _read();
+                }
+            }
+            async Task<int> FirstAsync(Task<int> work, Task timeout)
+            {
+                if (await Task.WhenAny(timeout, work).ConfigureAwait(false) == timeout)
+                    return -1;
+                return work.Result;
+            }
+            async Task<int> ThreeAsync(Task<int> work, Task<int> other, Task stop)
+            {
+                var winner = await Task.WhenAny(work, other, stop);
+                if (winner == stop)
+                    return -1;
+                return work.{|CG6001:Result|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_elements_of_the_ContinueWhenAll_array_read_through_linq_or_foreach() => VerifyCG6001.AnalyzerAsync(Usings + """
+        class Scan
+        {
+            Task<int[]> All(Task<int>[] tasks) => Task.Factory.ContinueWhenAll(tasks, done => done.Select(t => t.Result).ToArray());
+            Task<int> Sum(Task<int>[] tasks) => Task.Factory.ContinueWhenAll(tasks, done =>
+            {
+                var total = 0;
+                foreach (var t in done)
+                {
+                    total += t.Result;
+                }
+                return total;
+            });
+            int Pending(Task<int>[] tasks) => tasks.Select(t => t.{|CG6001:Result|}).Sum();
+        }
+        """);
 }
+

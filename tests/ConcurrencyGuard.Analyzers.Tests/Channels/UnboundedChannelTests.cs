@@ -137,6 +137,27 @@ public class UnboundedChannelTests
         """);
 
     [Fact]
+    public Task Does_not_flag_a_queue_of_tuples_whose_writer_returns_the_items_completion() => VerifyCG4001.AnalyzerAsync(Usings + """
+        class Deregistrations
+        {
+            private readonly Channel<(TaskCompletionSource<bool> Done, string Key)> _queue = Channel.CreateUnbounded<(TaskCompletionSource<bool> Done, string Key)>();
+            private readonly Channel<(TaskCompletionSource<bool> Done, string Key)> _posted = {|CG4001:Channel.CreateUnbounded<(TaskCompletionSource<bool> Done, string Key)>()|};
+            public Task Remove(string key)
+            {
+                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _queue.Writer.TryWrite((done, key));
+                return done.Task;
+            }
+            public Task Post(string key)
+            {
+                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _posted.Writer.TryWrite((new TaskCompletionSource<bool>(), key));
+                return done.Task;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Does_not_flag_a_queue_whose_writers_hold_a_permit_the_consumer_returns() => VerifyCG4001.AnalyzerAsync(Usings + """
         class Pump
         {
@@ -166,6 +187,32 @@ public class UnboundedChannelTests
             protected override void QueueTask(Task task) => _tasks.Writer.TryWrite(task);
             protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
             protected override IEnumerable<Task> GetScheduledTasks() => Array.Empty<Task>();
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_a_task_queue_handed_to_a_task_scheduler_constructor() => VerifyCG4001.AnalyzerAsync(Usings + """
+        using System.Collections.Generic;
+        sealed class LaneScheduler : TaskScheduler
+        {
+            private readonly Channel<Task> _tasks;
+            public LaneScheduler(Channel<Task> tasks) => _tasks = tasks;
+            protected override void QueueTask(Task task) => _tasks.Writer.TryWrite(task);
+            protected override bool TryExecuteTaskInline(Task task, bool previouslyQueued) => false;
+            protected override IEnumerable<Task> GetScheduledTasks() => Array.Empty<Task>();
+        }
+        class Lanes
+        {
+            private readonly LaneScheduler _high = new LaneScheduler(Channel.CreateUnbounded<Task>());
+            private readonly LaneScheduler _low;
+            private readonly Channel<string> _log;
+            public Lanes(Channel<string> log)
+            {
+                _low = new LaneScheduler(Channel.CreateUnbounded<Task>(new UnboundedChannelOptions { SingleReader = true }));
+                _log = log;
+            }
+            // Not a task queue: an ordinary queue passed to an ordinary constructor is still reported.
+            public Lanes() : this({|CG4001:Channel.CreateUnbounded<string>()|}) { }
         }
         """);
 

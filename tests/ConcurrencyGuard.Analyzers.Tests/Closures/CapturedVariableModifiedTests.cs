@@ -235,6 +235,47 @@ public class CapturedVariableModifiedTests
         """);
 
     [Fact]
+    public Task Does_not_flag_element_factories_run_inside_the_collection_call() => VerifyCG5002.AnalyzerAsync(Usings + """
+        using System.Collections.Concurrent;
+        class C
+        {
+            readonly ConcurrentDictionary<string, Func<int>> _compiled = new();
+            readonly ConcurrentDictionary<string, int> _sizes = new();
+            Func<int> Build(string key, out string[] parts) { parts = key.Split('.'); var count = parts.Length; return () => count; }
+            int Resolve(string key)
+            {
+                string[]? parts = null;
+                var built = _compiled.GetOrAdd(key, k => Build(k, out parts));
+                if (parts == null)
+                {
+                    parts = key.Split('.');
+                }
+                var size = key.Length;
+                _sizes.AddOrUpdate(key, _ => size, (_, old) => old + size);
+                size = 0;
+                return built() + parts.Length + size;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Flags_a_delegate_stored_as_the_collection_element() => VerifyCG5002.AnalyzerAsync(Usings + """
+        using System.Collections.Concurrent;
+        class C
+        {
+            readonly ConcurrentDictionary<string, Func<int>> _handlers = new();
+            readonly List<Action> _callbacks = new();
+            void Use(int i) { }
+            void Register(string key, int value)
+            {
+                _handlers.TryAdd(key, {|CG5002:() =>|} value);
+                _callbacks.Add({|CG5002:() =>|} Use(value));
+                value = 0;
+            }
+        }
+        """);
+
+    [Fact]
     public Task No_fix_when_the_lambda_writes_the_variable() => VerifyCG5002.NoFixAsync(Usings + """
         class C
         {
