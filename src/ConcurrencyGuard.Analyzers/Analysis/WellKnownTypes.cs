@@ -183,6 +183,7 @@ public static class WellKnownTypeNames
     public const string DbDataReader = "System.Data.Common.DbDataReader";
     public const string DbTransaction = "System.Data.Common.DbTransaction";
     public const string IAsyncDisposable = "System.IAsyncDisposable";
+    public const string IDisposable = "System.IDisposable";
     public const string MemoryStream = "System.IO.MemoryStream";
     public const string Stream = "System.IO.Stream";
     public const string StringReader = "System.IO.StringReader";

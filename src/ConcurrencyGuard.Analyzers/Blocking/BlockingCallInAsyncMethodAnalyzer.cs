@@ -50,7 +50,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        if (!FunctionContext.IsEnclosingFunctionAsync(invocation, context.ContainingSymbol))
+        if (!FunctionContext.IsEnclosingFunctionAsyncContext(invocation, context.ContainingSymbol, types))
         {
             return;
         }
@@ -75,12 +75,15 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         }
         else
         {
-            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(method, types, out tokenIndex) is not { } counterpart)
+            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(invocation, types, out tokenIndex) is not { } counterpart)
             {
                 return;
             }
 
-            if (IsEnclosingMethodOrOverride(counterpart, context.ContainingSymbol)
+            // _inner.Dispose() inside DisposeAsync would await another object's DisposeAsync: no recursion unless it is this.
+            var recurses = IsEnclosingMethodOrOverride(counterpart, context.ContainingSymbol)
+                && !(AsyncCounterparts.IsDispose(invocation, types) && invocation.Instance is not IInstanceReferenceOperation);
+            if (recurses
                 || !context.Compilation.IsSymbolAccessibleWithin(counterpart, context.ContainingSymbol?.ContainingType ?? (ISymbol)context.Compilation.Assembly))
             {
                 return;
@@ -138,10 +141,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         private readonly INamedTypeSymbol? _stringWriter;
         private readonly INamedTypeSymbol? _stream;
         private readonly INamedTypeSymbol? _textWriter;
-        private readonly INamedTypeSymbol? _dbConnection;
-        private readonly INamedTypeSymbol? _dbCommand;
         private readonly INamedTypeSymbol? _dbDataReader;
-        private readonly INamedTypeSymbol? _dbTransaction;
         private readonly INamedTypeSymbol? _console;
         private readonly INamedTypeSymbol? _cts;
         private readonly INamedTypeSymbol? _semaphoreSlim;
@@ -155,10 +155,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             _stringWriter = types.Get(WellKnownTypeNames.StringWriter);
             _stream = types.Get(WellKnownTypeNames.Stream);
             _textWriter = types.Get(WellKnownTypeNames.TextWriter);
-            _dbConnection = types.Get(WellKnownTypeNames.DbConnection);
-            _dbCommand = types.Get(WellKnownTypeNames.DbCommand);
             _dbDataReader = types.Get(WellKnownTypeNames.DbDataReader);
-            _dbTransaction = types.Get(WellKnownTypeNames.DbTransaction);
             _console = types.Get(WellKnownTypeNames.Console);
             _cts = types.Get(WellKnownTypeNames.CancellationTokenSource);
             _semaphoreSlim = types.Get(WellKnownTypeNames.SemaphoreSlim);
@@ -255,19 +252,15 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
                 return true;
             }
 
-            if (method.Name == "Dispose" && method.Parameters.Length == 0 && InheritsBaseDisposeAsync(receiverType))
+            // Dispose() of an IAsyncDisposable (AsyncCounterparts.FindDisposeAsync), unless DisposeAsync only calls Dispose.
+            if (AsyncCounterparts.IsDispose(invocation, _types))
             {
-                return true;
+                return InheritsBaseDisposeAsync(receiverType);
             }
 
             if (method.Name == "Dispose")
             {
-                return !(WellKnownTypes.InheritsFrom(receiverType, _stream)
-                    || WellKnownTypes.InheritsFrom(receiverType, _textWriter)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbConnection)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbCommand)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbDataReader)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbTransaction));
+                return true;
             }
 
             if (method.Name is "Cancel" or "CancelAfter" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _cts))
