@@ -47,7 +47,10 @@ public static class AsyncCounterparts
         var method = invocation.TargetMethod;
         if (IsDispose(invocation, types))
         {
-            return FindDisposeAsync(invocation.Instance!.Type, types);
+            return FindDisposeAsync(invocation.Instance!.Type, types) is { } disposeAsync && !RunsTheSynchronousMethod(disposeAsync, method, types)
+                && !IsFallbackAfterAsyncDisposableTest(invocation, types)
+                ? disposeAsync
+                : null;
         }
 
         return Find(method.ReducedFrom ?? method, types, out tokenIndex);
@@ -126,24 +129,149 @@ public static class AsyncCounterparts
         return null;
     }
 
+    /// <summary>
+    /// <c>if (x is IAsyncDisposable a) return a.DisposeAsync(); x.Dispose();</c> (or the <c>else</c> of that test): the code
+    /// already takes <c>DisposeAsync</c> whenever the object has one, and falls back to <c>Dispose</c> for the others
+    /// (a type compiled for several frameworks, where older ones lack it).
+    /// </summary>
+    private static bool IsFallbackAfterAsyncDisposableTest(IInvocationOperation invocation, WellKnownTypes types)
+    {
+        var receiver = ReferencedSymbol(invocation.Instance);
+        var asyncDisposable = types.Get(WellKnownTypeNames.IAsyncDisposable);
+        if (receiver is null || asyncDisposable is null)
+        {
+            return false;
+        }
+
+        bool Tests(IOperation condition) =>
+            OperationWalk.Strip(condition, Wrappers.ConversionsAndParentheses) switch
+            {
+                IIsTypeOperation test => SymbolEqualityComparer.Default.Equals(test.TypeOperand, asyncDisposable)
+                    && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(test.ValueOperand), receiver),
+                IIsPatternOperation pattern => SymbolEqualityComparer.Default.Equals(PatternType(pattern.Pattern), asyncDisposable)
+                    && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(pattern.Value), receiver),
+                _ => false,
+            };
+
+        IOperation child = invocation;
+        for (var parent = invocation.Parent; parent is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; child = parent, parent = parent.Parent)
+        {
+            if (parent is IConditionalOperation conditional && ReferenceEquals(child, conditional.WhenFalse) && Tests(conditional.Condition))
+            {
+                return true;
+            }
+
+            if (parent is IBlockOperation block)
+            {
+                foreach (var statement in block.Operations)
+                {
+                    if (ReferenceEquals(statement, child))
+                    {
+                        break;
+                    }
+
+                    if (statement is IConditionalOperation { WhenFalse: null } test && Tests(test.Condition) && EndsInReturn(test.WhenTrue))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static ITypeSymbol? PatternType(IPatternOperation pattern) => pattern switch
+    {
+        IDeclarationPatternOperation declaration => declaration.MatchedType,
+        ITypePatternOperation type => type.MatchedType,
+        _ => null,
+    };
+
+    private static bool EndsInReturn(IOperation branch)
+    {
+        while (branch is IBlockOperation { Operations.Length: > 0 } block)
+        {
+            branch = block.Operations[block.Operations.Length - 1];
+        }
+
+        return branch is IReturnOperation;
+    }
+
+    private static ISymbol? ReferencedSymbol(IOperation? value) => value is null ? null : OperationWalk.Strip(value, Wrappers.ConversionsAndParentheses) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation, Arguments.Length: 0 } property => property.Property,
+        _ => null,
+    };
+
     private static bool IsAsyncDisposable(ITypeSymbol type, INamedTypeSymbol asyncDisposable) =>
         type is ITypeParameterSymbol parameter
             ? parameter.ConstraintTypes.Any(c => IsAsyncDisposable(c, asyncDisposable))
             : WellKnownTypes.IsOrImplements(type, asyncDisposable);
 
     /// <summary>
-    /// A <c>System.Threading.Timer</c>: its <c>Dispose()</c> returns at once without waiting for running callbacks;
-    /// its <c>DisposeAsync</c> is not the async form of that call but a different promise (it also waits for them).
+    /// Disposals that do no I/O: a <c>System.Threading.Timer</c>'s <c>Dispose()</c> returns at once without waiting for
+    /// running callbacks (its <c>DisposeAsync</c> is a different promise: it also waits for them); a
+    /// <c>CancellationTokenRegistration</c>'s only unregisters, waiting at most for a callback already running, which
+    /// token callbacks keep short.
     /// </summary>
     private static bool DisposeDoesNotWait(ITypeSymbol receiverType, WellKnownTypes types) =>
-        WellKnownTypes.InheritsFrom(receiverType, types.Get(WellKnownTypeNames.Timer));
+        WellKnownTypes.InheritsFrom(receiverType, types.Get(WellKnownTypeNames.Timer))
+        || WellKnownTypes.InheritsFrom(receiverType, types.Get(WellKnownTypeNames.CancellationTokenRegistration));
+
+    /// <summary>
+    /// The counterpart runs the synchronous method itself: its body (of this compilation, not overridable) calls
+    /// <paramref name="method"/> on the same object (<c>ValueTask&lt;T&gt; ReadAsync(...) =&gt; new(Read(reader));</c>,
+    /// <c>async ValueTask DisposeAsync() { Dispose(); await _loop; }</c>). Awaiting it blocks the same way, so it is no
+    /// counterpart.
+    /// </summary>
+    private static bool RunsTheSynchronousMethod(IMethodSymbol counterpart, IMethodSymbol method, WellKnownTypes types)
+    {
+        if (CalleeSummaries.For(types.Compilation).GetBody(counterpart.OriginalDefinition) is not { } body)
+        {
+            return false;
+        }
+
+        foreach (var op in body.Descendants())
+        {
+            if (op is IInvocationOperation call
+                && (call.Instance is null or IInstanceReferenceOperation)
+                && Overrides(call.TargetMethod, method))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Overrides(IMethodSymbol candidate, IMethodSymbol method)
+    {
+        for (var m = candidate; m is not null; m = m.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, method.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static Entry Compute(IMethodSymbol method, WellKnownTypes types)
     {
         // `MAsync`, else the `MTaskAsync` of the types whose `MAsync` is the older event-based pattern
         // (WebClient.DownloadStringAsync returns void and raises an event; DownloadStringTaskAsync returns the task).
         var found = Compute(method, method.Name + "Async", types);
-        return found.Method is null ? Compute(method, method.Name + "TaskAsync", types) : found;
+        if (found.Method is null)
+        {
+            found = Compute(method, method.Name + "TaskAsync", types);
+        }
+
+        return found.Method is not null && RunsTheSynchronousMethod(found.Method, method, types) ? new Entry(null, -1) : found;
     }
 
     private static Entry Compute(IMethodSymbol method, string name, WellKnownTypes types)

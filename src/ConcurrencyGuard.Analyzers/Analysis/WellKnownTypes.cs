@@ -224,6 +224,7 @@ public static class WellKnownTypeNames
     public const string ThreadPool = "System.Threading.ThreadPool";
     public const string ThreadingTimeout = "System.Threading.Timeout";
     public const string Timer = "System.Threading.Timer";
+    public const string CancellationTokenRegistration = "System.Threading.CancellationTokenRegistration";
     public const string WaitHandle = "System.Threading.WaitHandle";
     public const string TimeSpan = "System.TimeSpan";
 }

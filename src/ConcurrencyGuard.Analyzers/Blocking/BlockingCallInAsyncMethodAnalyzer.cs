@@ -56,7 +56,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         }
 
         // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
-        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation))
+        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation, types))
         {
             return;
         }

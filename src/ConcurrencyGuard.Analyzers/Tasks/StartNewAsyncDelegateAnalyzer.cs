@@ -51,7 +51,7 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        if (IsUnwrapped(invocation, invocation.Type!))
+        if (IsUnwrapped(invocation, invocation.Type!) || ReturnsOnlyCompletedTasks(invocation, types))
         {
             return;
         }
@@ -108,6 +108,42 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The continuation (not async) only returns its own antecedent, complete when it runs (<see cref="KnownCompletedTasks"/>):
+    /// <c>.ContinueWith(t =&gt; t, ...)</c> observes the antecedent without throwing. The inner task is done when the outer
+    /// one is: nothing is hidden.
+    /// </summary>
+    private static bool ReturnsOnlyCompletedTasks(IInvocationOperation invocation, WellKnownTypes types)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (OperationWalk.Strip(argument.Value, Wrappers.Conversions | Wrappers.DelegateCreations) is not IAnonymousFunctionOperation { Symbol.IsAsync: false } lambda)
+            {
+                continue;
+            }
+
+            var any = false;
+            foreach (var op in lambda.Body.Descendants())
+            {
+                if (op is IReturnOperation { ReturnedValue: { } returned } && FunctionContext.GetEnclosingFunctionOperation(op) == lambda)
+                {
+                    if (OperationWalk.Strip(returned, Wrappers.ConversionsAndParentheses) is not IParameterReferenceOperation { Parameter: { } parameter }
+                        || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, lambda.Symbol)
+                        || !KnownCompletedTasks.IsKnownCompleted(returned, types))
+                    {
+                        return false;
+                    }
+
+                    any = true;
+                }
+            }
+
+            return any;
+        }
+
+        return false;
     }
 
     /// <summary>The local holding the nested task is unwrapped (or awaited twice) somewhere in its function.</summary>

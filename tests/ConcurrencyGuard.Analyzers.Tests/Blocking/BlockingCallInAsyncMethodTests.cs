@@ -578,4 +578,85 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+    [Fact]
+    public Task Does_not_flag_disposals_without_io_or_counterparts_that_run_the_synchronous_method() => VerifyCG6002.AnalyzerAsync(Usings + """
+        sealed class Buffered
+        {
+            public int Read() => 0;
+            public ValueTask<int> ReadAsync() => new(Read());
+        }
+        sealed class Monitor : IDisposable, IAsyncDisposable
+        {
+            private Task _loop = Task.CompletedTask;
+            public void Dispose() { }
+            public async ValueTask DisposeAsync()
+            {
+                Dispose();
+                await _loop;
+            }
+            public async Task StopAsync(Buffered buffered, CancellationToken ct)
+            {
+                Dispose();
+                buffered.Read();
+                using var registration = ct.Register(() => { });
+                await _loop;
+                registration.Dispose();
+            }
+        }
+        abstract class Writer : IDisposable, IAsyncDisposable
+        {
+            protected Stream Target { get; } = Stream.Null;
+            public void Dispose() => Target.Dispose();
+            public ValueTask DisposeAsync()
+            {
+                // Multi-targeted code: falls back to Dispose only where the object has no DisposeAsync.
+                if (Target is IAsyncDisposable asyncDisposable)
+                {
+                    return asyncDisposable.DisposeAsync();
+                }
+                Target.Dispose();
+                return default;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_synchronous_branch_of_a_dual_mode_method_without_async() => VerifyCG6002.AnalyzerAsync(Usings + """
+        class Converter
+        {
+            readonly Stream _stream = Stream.Null;
+
+            ValueTask Write(bool async, byte[] buffer, CancellationToken ct)
+            {
+                if (async)
+                    return new ValueTask(_stream.WriteAsync(buffer, 0, buffer.Length, ct));
+
+                _stream.Write(buffer, 0, buffer.Length);
+                return default;
+            }
+
+            ValueTask<int> Read(bool async, byte[] buffer, CancellationToken ct)
+                => async ? new(_stream.ReadAsync(buffer, 0, buffer.Length, ct)) : new(_stream.Read(buffer, 0, buffer.Length));
+
+            ValueTask Flush(bool async)
+            {
+                if (!async)
+                {
+                    _stream.Flush();
+                    return default;
+                }
+
+                var task = _stream.FlushAsync();
+                return task.IsCompletedSuccessfully ? default : new ValueTask(task);
+            }
+
+            ValueTask Still(bool async, byte[] buffer)
+            {
+                // Not dual-mode: the flag does not select an async path.
+                if (!async)
+                    _stream.{|CG6002:Write|}(buffer, 0, buffer.Length);
+                return default;
+            }
+        }
+        """);
 }

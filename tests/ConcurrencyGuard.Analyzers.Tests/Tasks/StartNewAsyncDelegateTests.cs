@@ -211,6 +211,9 @@ public class StartNewAsyncDelegateTests
                 _nested = previous.ContinueWith(async _ => await Task.Delay(10));
                 await previous.ContinueWith(_ => Console.WriteLine("done"));
                 var n = await counted.ContinueWith(c => c.Result + 1);
+                // The continuation hands back its own antecedent, complete by then, to observe it without throwing.
+                var observed = await previous.ContinueWith(t => t, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await await Task.Delay(1).ContinueWith(t => { return t; }).ConfigureAwait(false);
             }
             Task<Task> Nested(Task previous) => previous.ContinueWith(async _ => await Task.Delay(10));
         }
