@@ -1,11 +1,12 @@
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
-/// CG6002: inside an async method, lambda or local function, <c>Thread.Sleep</c> or a synchronous call
-/// that has a usable async counterpart (<see cref="AsyncCounterparts"/>). Not reported: in-memory types
+/// CG6002: inside an async context (<see cref="FunctionContext.IsEnclosingFunctionAsyncContext"/>: async, or returning a
+/// task without the keyword), <c>Thread.Sleep</c> or a synchronous call that has a usable async counterpart
+/// (<see cref="AsyncCounterparts"/>; for <c>Dispose()</c>, the receiver's callable <c>DisposeAsync</c>). Not reported: in-memory types
 /// (<c>MemoryStream</c>, <c>StringReader</c>, <c>StringWriter</c>, <c>Console.Out</c>), a counterpart that is
 /// the enclosing method itself or one it overrides (the fix would recurse), EF Core <c>Add</c>/<c>AddRange</c>,
-/// <c>Dispose</c> except on streams, writers and ADO.NET objects, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
+/// <c>Dispose</c> of a stream or writer whose <c>DisposeAsync</c> is the base one, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
 /// (their async methods throw unless the reader was created async), column reads of a <c>DbDataReader</c>,
 /// <c>CancellationTokenSource.Cancel</c>. Task waits are CG6001's.
 /// </summary>
