@@ -223,7 +223,7 @@ public static class SynchronousCompletion
 
     /// <summary>
     /// The branch awaits, or (given <paramref name="types"/>, for functions that return their task without <c>async</c>)
-    /// starts an async call: a call returning a task-like that is not known complete (<c>return s.FlushAsync(ct);</c>,
+    /// starts an async call: a call returning a task-like (<c>return s.FlushAsync(ct);</c>,
     /// the arm of <c>async ? ReadAsync(r) : ...</c>, <c>var task = ReadAsync(r); return task.IsCompleted ? ... : Core(task);</c>).
     /// </summary>
     private static bool HandsOffAsync(IOperation branch, WellKnownTypes? types)
@@ -231,7 +231,7 @@ public static class SynchronousCompletion
         foreach (var op in branch.DescendantsAndSelf())
         {
             if (op is IAwaitOperation
-                || (types is not null && op is IInvocationOperation call && types.IsTaskLike(call.Type) && !KnownCompletedTasks.IsKnownCompleted(call, types)))
+                || (types is not null && op is IInvocationOperation call && types.IsTaskLike(call.Type)))
             {
                 return true;
             }

@@ -650,6 +650,13 @@ public class BlockingCallInAsyncMethodTests
                 return task.IsCompletedSuccessfully ? default : new ValueTask(task);
             }
 
+            ValueTask<int> ReadLocal(bool async, byte[] buffer)
+            {
+                return async ? Core(buffer) : new(_stream.Read(buffer, 0, buffer.Length));
+
+                async ValueTask<int> Core(byte[] b) => await _stream.ReadAsync(b, 0, b.Length);
+            }
+
             ValueTask Still(bool async, byte[] buffer)
             {
                 // Not dual-mode: the flag does not select an async path.
