@@ -99,6 +99,21 @@ public static class FunctionContext
         return function is not null && (function.IsAsync || IsAsyncTopLevelMain(function));
     }
 
+    /// <summary>
+    /// True when the nearest enclosing function is an async context: it is <c>async</c>, or it returns
+    /// <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c> or <c>ValueTask&lt;T&gt;</c> without the keyword
+    /// (<c>Task EnterAsync() { return Task.Delay(ms); }</c>, <c>ValueTask DisposeAsync() { ...; return default; }</c>).
+    /// Its callers await it, expecting it to give the thread back while it waits: blocking in it, or starting
+    /// work that ignores the caller's token, is the same hazard as in an <c>async</c> body. Not where
+    /// <c>await</c> can be written: <see cref="IsInAsyncContext"/> answers that for fixes.
+    /// </summary>
+    public static bool IsEnclosingFunctionAsyncContext(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types) =>
+        IsAsyncContext(GetEnclosingFunction(operation, containingSymbol), types);
+
+    /// <summary>True when <paramref name="function"/> is async or returns a task-like (see <see cref="IsEnclosingFunctionAsyncContext"/>).</summary>
+    public static bool IsAsyncContext(IMethodSymbol? function, WellKnownTypes types) =>
+        function is not null && (function.IsAsync || IsAsyncTopLevelMain(function) || types.IsTaskLike(function.ReturnType));
+
     /// <summary>Top-level statements become an async Main when they contain an await.</summary>
     private static bool IsAsyncTopLevelMain(IMethodSymbol function)
     {

@@ -128,9 +128,13 @@ public static class SynchronousCompletion
     /// The synchronous branch of a dual-mode function: <paramref name="operation"/> runs only for some values of a
     /// parameter of its enclosing function (or of a method it is nested in): a <c>bool</c> flag (<c>if (async) ... else here</c>,
     /// <c>async ? await a : here</c>, after <c>if (async) { await ...; return; }</c>) or a mode compared with a constant
-    /// (<c>if (mode == IOMode.Asynchronous) await ...; else here</c>), and the branch taken for the other values awaits. The flag selects synchronous I/O for synchronous callers; the async path is the other branch.
+    /// (<c>if (mode == IOMode.Asynchronous) await ...; else here</c>), and the branch taken for the other values awaits.
+    /// The flag selects synchronous I/O for synchronous callers; the async path is the other branch.
+    /// With <paramref name="types"/>, a function that returns a task without <c>async</c> counts too: its async branch
+    /// hands back the task of an async call instead of awaiting it (<c>if (async) return s.FlushAsync(ct); s.Flush();</c>,
+    /// <c>async ? ReadAsync(r) : new(Read(r))</c>, <c>if (!async) { Write(w); return default; } return WriteAsync(w);</c>).
     /// </summary>
-    public static bool IsSynchronousBranchOfDualMode(IOperation operation)
+    public static bool IsSynchronousBranchOfDualMode(IOperation operation, WellKnownTypes? types = null)
     {
         HashSet<int>? assigned = null;
         bool IsFlag(IParameterSymbol parameter)
@@ -171,7 +175,14 @@ public static class SynchronousCompletion
                 case IConditionalOperation conditional when !ReferenceEquals(child, conditional.Condition):
                     var inTrue = ReferenceEquals(child, conditional.WhenTrue);
                     var other = inTrue ? conditional.WhenFalse : conditional.WhenTrue;
-                    if (other is not null && SelectsSync(conditional.Condition, inTrue) && Awaits(other))
+                    if (other is not null && SelectsSync(conditional.Condition, inTrue) && HandsOffAsync(other, types))
+                    {
+                        return true;
+                    }
+
+                    // if (!async) { Write(w); return default; } ... the async path follows the if.
+                    if (other is null && inTrue && AlwaysLeaves(conditional.WhenTrue) && SelectsSync(conditional.Condition, whenTrue: true)
+                        && conditional.Parent is IBlockOperation container && FollowingHandOffAsync(container, conditional, types))
                     {
                         return true;
                     }
@@ -187,7 +198,7 @@ public static class SynchronousCompletion
                         }
 
                         if (statement is IConditionalOperation { WhenFalse: null } exit && AlwaysLeaves(exit.WhenTrue)
-                            && SelectsSync(exit.Condition, whenTrue: false) && Awaits(exit.WhenTrue))
+                            && SelectsSync(exit.Condition, whenTrue: false) && HandsOffAsync(exit.WhenTrue, types))
                         {
                             return true;
                         }
@@ -213,14 +224,37 @@ public static class SynchronousCompletion
         return false;
     }
 
-    private static bool Awaits(IOperation branch)
+    /// <summary>
+    /// The branch awaits, or (given <paramref name="types"/>, for functions that return their task without <c>async</c>)
+    /// starts an async call: a call returning a task-like (<c>return s.FlushAsync(ct);</c>,
+    /// the arm of <c>async ? ReadAsync(r) : ...</c>, <c>var task = ReadAsync(r); return task.IsCompleted ? ... : Core(task);</c>).
+    /// </summary>
+    private static bool HandsOffAsync(IOperation branch, WellKnownTypes? types)
     {
         foreach (var op in branch.DescendantsAndSelf())
         {
-            if (op is IAwaitOperation)
+            if (op is IAwaitOperation
+                || (types is not null && op is IInvocationOperation call && types.IsTaskLike(call.Type)))
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>A statement after <paramref name="statement"/> in <paramref name="block"/> hands off to the async path.</summary>
+    private static bool FollowingHandOffAsync(IBlockOperation block, IOperation statement, WellKnownTypes? types)
+    {
+        var after = false;
+        foreach (var next in block.Operations)
+        {
+            if (after && HandsOffAsync(next, types))
+            {
+                return true;
+            }
+
+            after |= ReferenceEquals(next, statement);
         }
 
         return false;

@@ -186,6 +186,7 @@ public static class WellKnownTypeNames
     public const string IServiceProvider = "System.IServiceProvider";
     public const string IServiceScope = "Microsoft.Extensions.DependencyInjection.IServiceScope";
     public const string AsyncServiceScope = "Microsoft.Extensions.DependencyInjection.AsyncServiceScope";
+    public const string IDisposable = "System.IDisposable";
     public const string MemoryStream = "System.IO.MemoryStream";
     public const string Stream = "System.IO.Stream";
     public const string StringReader = "System.IO.StringReader";
@@ -226,6 +227,7 @@ public static class WellKnownTypeNames
     public const string ThreadPool = "System.Threading.ThreadPool";
     public const string ThreadingTimeout = "System.Threading.Timeout";
     public const string Timer = "System.Threading.Timer";
+    public const string CancellationTokenRegistration = "System.Threading.CancellationTokenRegistration";
     public const string WaitHandle = "System.Threading.WaitHandle";
     public const string TimeSpan = "System.TimeSpan";
 }

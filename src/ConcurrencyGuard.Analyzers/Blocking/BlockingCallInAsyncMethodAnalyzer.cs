@@ -1,11 +1,12 @@
 namespace ConcurrencyGuard.Analyzers.Blocking;
 
 /// <summary>
-/// CG6002: inside an async method, lambda or local function, <c>Thread.Sleep</c> or a synchronous call
-/// that has a usable async counterpart (<see cref="AsyncCounterparts"/>). Not reported: in-memory types
+/// CG6002: inside an async context (<see cref="FunctionContext.IsEnclosingFunctionAsyncContext"/>: async, or returning a
+/// task without the keyword), <c>Thread.Sleep</c> or a synchronous call that has a usable async counterpart
+/// (<see cref="AsyncCounterparts"/>; for <c>Dispose()</c>, the receiver's callable <c>DisposeAsync</c>). Not reported: in-memory types
 /// (<c>MemoryStream</c>, <c>StringReader</c>, <c>StringWriter</c>, <c>Console.Out</c>), a counterpart that is
 /// the enclosing method itself or one it overrides (the fix would recurse), EF Core <c>Add</c>/<c>AddRange</c>,
-/// <c>Dispose</c> except on streams, writers and ADO.NET objects, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
+/// <c>Dispose</c> of a stream or writer whose <c>DisposeAsync</c> is the base one, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
 /// (their async methods throw unless the reader was created async), column reads of a <c>DbDataReader</c>,
 /// <c>CancellationTokenSource.Cancel</c>. Task waits are CG6001's.
 /// </summary>
@@ -50,13 +51,13 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        if (!FunctionContext.IsEnclosingFunctionAsync(invocation, context.ContainingSymbol))
+        if (!FunctionContext.IsEnclosingFunctionAsyncContext(invocation, context.ContainingSymbol, types))
         {
             return;
         }
 
         // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
-        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation))
+        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation, types))
         {
             return;
         }
@@ -75,12 +76,15 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         }
         else
         {
-            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(method, types, out tokenIndex) is not { } counterpart)
+            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(invocation, types, out tokenIndex) is not { } counterpart)
             {
                 return;
             }
 
-            if (IsEnclosingMethodOrOverride(counterpart, context.ContainingSymbol)
+            // _inner.Dispose() inside DisposeAsync would await another object's DisposeAsync: no recursion unless it is this.
+            var recurses = IsEnclosingMethodOrOverride(counterpart, context.ContainingSymbol)
+                && !(AsyncCounterparts.IsDispose(invocation, types) && invocation.Instance is not IInstanceReferenceOperation);
+            if (recurses
                 || !context.Compilation.IsSymbolAccessibleWithin(counterpart, context.ContainingSymbol?.ContainingType ?? (ISymbol)context.Compilation.Assembly))
             {
                 return;
@@ -138,10 +142,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         private readonly INamedTypeSymbol? _stringWriter;
         private readonly INamedTypeSymbol? _stream;
         private readonly INamedTypeSymbol? _textWriter;
-        private readonly INamedTypeSymbol? _dbConnection;
-        private readonly INamedTypeSymbol? _dbCommand;
         private readonly INamedTypeSymbol? _dbDataReader;
-        private readonly INamedTypeSymbol? _dbTransaction;
         private readonly INamedTypeSymbol? _console;
         private readonly INamedTypeSymbol? _cts;
         private readonly INamedTypeSymbol? _semaphoreSlim;
@@ -155,10 +156,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             _stringWriter = types.Get(WellKnownTypeNames.StringWriter);
             _stream = types.Get(WellKnownTypeNames.Stream);
             _textWriter = types.Get(WellKnownTypeNames.TextWriter);
-            _dbConnection = types.Get(WellKnownTypeNames.DbConnection);
-            _dbCommand = types.Get(WellKnownTypeNames.DbCommand);
             _dbDataReader = types.Get(WellKnownTypeNames.DbDataReader);
-            _dbTransaction = types.Get(WellKnownTypeNames.DbTransaction);
             _console = types.Get(WellKnownTypeNames.Console);
             _cts = types.Get(WellKnownTypeNames.CancellationTokenSource);
             _semaphoreSlim = types.Get(WellKnownTypeNames.SemaphoreSlim);
@@ -255,21 +253,17 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
                 return true;
             }
 
-            if (method.Name == "Dispose" && method.Parameters.Length == 0
-                && (InheritsBaseDisposeAsync(receiverType)
-                    || receiverType is INamedTypeSymbol declared && DisposeAsyncOverrides.AbstractWithoutOverrides(declared, _stream, _textWriter, _types.Compilation)))
+            // Dispose() of an IAsyncDisposable (AsyncCounterparts.FindDisposeAsync), unless DisposeAsync only calls Dispose
+            // (inherited from Stream/TextWriter, or an abstract class of this code base none of whose subclasses overrides it).
+            if (AsyncCounterparts.IsDispose(invocation, _types))
             {
-                return true;
+                return InheritsBaseDisposeAsync(receiverType)
+                    || receiverType is INamedTypeSymbol declared && DisposeAsyncOverrides.AbstractWithoutOverrides(declared, _stream, _textWriter, _types.Compilation);
             }
 
             if (method.Name == "Dispose")
             {
-                return !(WellKnownTypes.InheritsFrom(receiverType, _stream)
-                    || WellKnownTypes.InheritsFrom(receiverType, _textWriter)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbConnection)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbCommand)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbDataReader)
-                    || WellKnownTypes.InheritsFrom(receiverType, _dbTransaction));
+                return true;
             }
 
             if (method.Name is "Cancel" or "CancelAfter" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _cts))

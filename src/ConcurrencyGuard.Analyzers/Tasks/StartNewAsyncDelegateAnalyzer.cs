@@ -1,8 +1,8 @@
 namespace ConcurrencyGuard.Analyzers.Tasks;
 
 /// <summary>
-/// CG1006: <c>Task.Factory.StartNew(async () =&gt; ...)</c> returns <c>Task&lt;Task&gt;</c>. The outer task
-/// completes at the delegate's first <c>await</c>; whoever awaits or stores it waits for nothing and
+/// CG1006: <c>Task.Factory.StartNew(async () =&gt; ...)</c> and <c>task.ContinueWith(async t =&gt; ...)</c> return
+/// <c>Task&lt;Task&gt;</c>. The outer task completes at the delegate's first <c>await</c>; whoever awaits or stores it waits for nothing and
 /// never sees the inner task's exception. Not when the nested task is unwrapped: <c>.Unwrap()</c>,
 /// <c>await await</c>, a local that is later unwrapped, or a member/return declared with the nested type.
 /// </summary>
@@ -20,10 +20,10 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
 
     public static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.StartNewAsyncDelegate,
-        title: "Task.Factory.StartNew with an async delegate",
-        messageFormat: "StartNew returns '{0}' here: the outer task completes at the delegate's first await, so whoever waits for it does not wait for the work and never sees its exception; use Task.Run or call Unwrap()",
+        title: "StartNew or ContinueWith with an async delegate",
+        messageFormat: "{1} returns '{0}' here: the outer task completes at the delegate's first await, so whoever waits for it does not wait for the work and never sees its exception; call Unwrap() (or, for StartNew, use Task.Run)",
         DiagnosticSeverity.Warning,
-        description: "Task.Factory.StartNew does not understand async delegates: it returns a Task<Task> whose outer task completes as soon as the delegate returns its task, at its first await. Awaiting it, Task.WhenAll or Wait() on it return while the work still runs, and the work's exception is lost. Task.Run unwraps; so does .Unwrap().");
+        description: "Task.Factory.StartNew and Task.ContinueWith do not understand async delegates: they return a Task<Task> whose outer task completes as soon as the delegate returns its task, at its first await. Awaiting it, Task.WhenAll or Wait() on it return while the work still runs, and the work's exception is lost; converting it to Task (a Task field, a return value) hides the inner task for good. Task.Run unwraps; so does .Unwrap().");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
@@ -41,7 +41,7 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (!types.IsTaskFactoryStartNew(method))
+        if (!types.IsTaskFactoryStartNew(method) && !IsContinueWith(method, types))
         {
             return;
         }
@@ -51,7 +51,7 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        if (IsUnwrapped(invocation, invocation.Type!))
+        if (IsUnwrapped(invocation, invocation.Type!) || ReturnsOnlyCompletedTasks(invocation, types))
         {
             return;
         }
@@ -70,8 +70,13 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
             Rule,
             invocation.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax syntax ? syntax.Expression.GetLocation() : invocation.Syntax.GetLocation(),
             properties,
-            invocation.Type!.ToMinimalDisplayString(invocation.SemanticModel!, invocation.Syntax.SpanStart));
+            invocation.Type!.ToMinimalDisplayString(invocation.SemanticModel!, invocation.Syntax.SpanStart),
+            method.Name);
     }
+
+    /// <summary><c>Task.ContinueWith</c> or <c>Task&lt;T&gt;.ContinueWith</c>: given a delegate that returns a task, it too returns the nested task.</summary>
+    private static bool IsContinueWith(IMethodSymbol method, WellKnownTypes types) =>
+        method.Name == nameof(System.Threading.Tasks.Task.ContinueWith) && types.IsTask(method.ContainingType);
 
     /// <summary><c>Task&lt;X&gt;</c> where X is a task-like (Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt;).</summary>
     public static bool IsNestedTask(ITypeSymbol? type, WellKnownTypes types) =>
@@ -103,6 +108,42 @@ public sealed class StartNewAsyncDelegateAnalyzer : ConcurrencyGuardAnalyzer
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The continuation (not async) only returns its own antecedent, complete when it runs (<see cref="KnownCompletedTasks"/>):
+    /// <c>.ContinueWith(t =&gt; t, ...)</c> observes the antecedent without throwing. The inner task is done when the outer
+    /// one is: nothing is hidden.
+    /// </summary>
+    private static bool ReturnsOnlyCompletedTasks(IInvocationOperation invocation, WellKnownTypes types)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (OperationWalk.Strip(argument.Value, Wrappers.Conversions | Wrappers.DelegateCreations) is not IAnonymousFunctionOperation { Symbol.IsAsync: false } lambda)
+            {
+                continue;
+            }
+
+            var any = false;
+            foreach (var op in lambda.Body.Descendants())
+            {
+                if (op is IReturnOperation { ReturnedValue: { } returned } && FunctionContext.GetEnclosingFunctionOperation(op) == lambda)
+                {
+                    if (OperationWalk.Strip(returned, Wrappers.ConversionsAndParentheses) is not IParameterReferenceOperation { Parameter: { } parameter }
+                        || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, lambda.Symbol)
+                        || !KnownCompletedTasks.IsKnownCompleted(returned, types))
+                    {
+                        return false;
+                    }
+
+                    any = true;
+                }
+            }
+
+            return any;
+        }
+
+        return false;
     }
 
     /// <summary>The local holding the nested task is unwrapped (or awaited twice) somewhere in its function.</summary>

@@ -1,4 +1,5 @@
 using ConcurrencyGuard.Analyzers.Blocking;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace ConcurrencyGuard.CodeFixes.Blocking;
 
@@ -32,7 +33,7 @@ public sealed class BlockingCallInAsyncMethodFixer : ConcurrencyGuardFixer
         var types = WellKnownTypes.GetOrCreate(model.Compilation);
         var replacement = method.Name == "Sleep" && types.Is(method.ContainingType, WellKnownTypeNames.Thread)
             ? Sleep(invocation, diagnostic)
-            : Counterpart(invocation, method, types, diagnostic);
+            : Counterpart(invocation, method, model.GetOperation(invocation, scope.CancellationToken) as IInvocationOperation, types, diagnostic);
         if (replacement is null)
         {
             return null;
@@ -59,9 +60,9 @@ public sealed class BlockingCallInAsyncMethodFixer : ConcurrencyGuardFixer
         return AwaitSyntax.Create(delay, invocation);
     }
 
-    private static ExpressionSyntax? Counterpart(InvocationExpressionSyntax invocation, IMethodSymbol method, WellKnownTypes types, Diagnostic diagnostic)
+    private static ExpressionSyntax? Counterpart(InvocationExpressionSyntax invocation, IMethodSymbol method, IInvocationOperation? operation, WellKnownTypes types, Diagnostic diagnostic)
     {
-        if (AsyncCounterparts.Find(method.ReducedFrom ?? method, types, out var tokenIndex) is not { } counterpart || method.ReducedFrom is not null)
+        if (operation is null || AsyncCounterparts.Find(operation, types, out var tokenIndex) is not { } counterpart || method.ReducedFrom is not null)
         {
             return null;
         }

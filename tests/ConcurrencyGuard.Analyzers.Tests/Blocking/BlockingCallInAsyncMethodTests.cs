@@ -119,7 +119,7 @@ public class BlockingCallInAsyncMethodTests
 
     // Spec exclusions; sonar-dotnet#9096 (MemoryStream/StringWriter overhead).
     [Fact]
-    public Task Does_not_flag_in_memory_types_or_sync_contexts() => VerifyCG6002.AnalyzerAsync(Usings + """
+    public Task Does_not_flag_in_memory_types_or_synchronous_methods() => VerifyCG6002.AnalyzerAsync(Usings + """
         using System.Text;
         class C
         {
@@ -139,11 +139,6 @@ public class BlockingCallInAsyncMethodTests
             {
                 s.Read(b, 0, 1);
                 Thread.Sleep(10);
-            }
-            Task NotAsync(Stream s, byte[] b)
-            {
-                s.Read(b, 0, 1);
-                return Task.CompletedTask;
             }
         }
         """);
@@ -357,6 +352,320 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+    // Issue #18 item 2: a method that returns Task/ValueTask without `async` is awaited by its callers too.
+    [Fact]
+    public Task Flags_task_returning_methods_and_lambdas_without_async() => VerifyCG6002.AnalyzerAsync(Usings + """
+        sealed class Connection : IDisposable, IAsyncDisposable
+        {
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => default;
+        }
+        sealed class Pool : IAsyncDisposable
+        {
+            private readonly Connection[] _connections = new Connection[2];
+            public ValueTask DisposeAsync()
+            {
+                foreach (var c in _connections)
+                    c.{|CG6002:Dispose|}();
+                return default;
+            }
+            public Task Enter(int ms)
+            {
+                Thread.{|CG6002:Sleep|}(ms);
+                return Task.CompletedTask;
+            }
+            public Task<int> CountAsync(Stream s, byte[] b) => Task.FromResult(s.{|CG6002:Read|}(b, 0, 1));
+            public void Start(Stream s)
+            {
+                Func<Task> flush = () => { s.{|CG6002:Flush|}(); return Task.CompletedTask; };
+                Task Local() { s.{|CG6002:Flush|}(); return Task.CompletedTask; }
+                Action sync = () => s.Flush();
+                _ = flush; _ = Local(); _ = sync;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_where_the_method_is_not_async() => VerifyCG6002.NoFixAsync(Usings + """
+        class C
+        {
+            Task Enter(int ms, CancellationToken ct)
+            {
+                Thread.{|CG6002:Sleep|}(ms);
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    // Issue #18 item 3: Dispose() on an IAsyncDisposable whose DisposeAsync can be called, in an async context.
+    [Fact]
+    public Task Flags_dispose_of_an_async_disposable_and_fixes_all_with_dispose_async() => VerifyCG6002.FixAsync(Usings + """
+        sealed class Connection : IDisposable, IAsyncDisposable
+        {
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => default;
+        }
+        interface IChannel : IDisposable, IAsyncDisposable { }
+        sealed class Client : IAsyncDisposable
+        {
+            private readonly Connection _connection = new();
+            private readonly IChannel _channel = null!;
+            public async ValueTask DisposeAsync()
+            {
+                _connection.{|CG6002:Dispose|}();
+                _channel.{|CG6002:Dispose|}();
+                await Task.Yield();
+            }
+            async Task CloseAsync<T>(T resource) where T : IDisposable, IAsyncDisposable
+            {
+                await Task.Yield();
+                resource.{|CG6002:Dispose|}();
+            }
+        }
+        """, Usings + """
+        sealed class Connection : IDisposable, IAsyncDisposable
+        {
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => default;
+        }
+        interface IChannel : IDisposable, IAsyncDisposable { }
+        sealed class Client : IAsyncDisposable
+        {
+            private readonly Connection _connection = new();
+            private readonly IChannel _channel = null!;
+            public async ValueTask DisposeAsync()
+            {
+                await _connection.DisposeAsync();
+                await _channel.DisposeAsync();
+                await Task.Yield();
+            }
+            async Task CloseAsync<T>(T resource) where T : IDisposable, IAsyncDisposable
+            {
+                await Task.Yield();
+                await resource.DisposeAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_dispose_without_a_usable_DisposeAsync() => VerifyCG6002.AnalyzerAsync(Usings + """
+        sealed class OnlySync : IDisposable
+        {
+            public void Dispose() { }
+        }
+        sealed class Hidden : IDisposable, IAsyncDisposable
+        {
+            public void Dispose() { }
+            ValueTask IAsyncDisposable.DisposeAsync() => default;
+        }
+        sealed class Owner : IAsyncDisposable
+        {
+            private readonly OnlySync _sync = new();
+            private readonly Hidden _hidden = new();
+            private readonly Timer _timer = new Timer(_ => { });
+            private readonly MemoryStream _buffer = new();
+            public async ValueTask DisposeAsync()
+            {
+                await Task.Yield();
+                _sync.Dispose();
+                _hidden.Dispose();
+                _timer.Dispose();
+                _buffer.Dispose();
+                ((IDisposable)_hidden).Dispose();
+            }
+            public void Close(Stream s)
+            {
+                s.Dispose();
+            }
+        }
+        sealed class Self : IDisposable, IAsyncDisposable
+        {
+            public void Dispose() { }
+            // DisposeAsync over its own Dispose: awaiting this.DisposeAsync() would recurse.
+            public ValueTask DisposeAsync() { Dispose(); return default; }
+        }
+        """);
+
+    // Issue #18 item 5: the event-based pattern's types name their task-returning forms MTaskAsync.
+    [Fact]
+    public Task Flags_calls_with_a_TaskAsync_counterpart_and_fixes_them() => VerifyCG6002.FixAsync(Usings + """
+        using System.Net;
+        class Downloader
+        {
+            public string Fetch(string url) => url;
+            public void FetchAsync(string url) { }
+            public Task<string> FetchTaskAsync(string url) => Task.FromResult(url);
+            public Task<string> FetchTaskAsync(string url, CancellationToken token) => Task.FromResult(url);
+        }
+        class C
+        {
+            async Task<string> RunAsync(Downloader downloader, WebClient web, string url, CancellationToken ct)
+            {
+                await Task.Yield();
+                var data = web.{|CG6002:DownloadData|}(url);
+                web.{|CG6002:UploadString|}(url, "body");
+                return downloader.{|CG6002:Fetch|}(url) + web.{|CG6002:DownloadString|}(url) + data.Length;
+            }
+        }
+        """, Usings + """
+        using System.Net;
+        class Downloader
+        {
+            public string Fetch(string url) => url;
+            public void FetchAsync(string url) { }
+            public Task<string> FetchTaskAsync(string url) => Task.FromResult(url);
+            public Task<string> FetchTaskAsync(string url, CancellationToken token) => Task.FromResult(url);
+        }
+        class C
+        {
+            async Task<string> RunAsync(Downloader downloader, WebClient web, string url, CancellationToken ct)
+            {
+                await Task.Yield();
+                var data = await web.DownloadDataTaskAsync(url);
+                await web.UploadStringTaskAsync(url, "body");
+                return await downloader.FetchTaskAsync(url, ct) + await web.DownloadStringTaskAsync(url) + data.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Prefers_the_Async_counterpart_and_needs_matching_parameters_for_TaskAsync() => VerifyCG6002.FixAsync(Usings + """
+        class Modern
+        {
+            public string Fetch(string url) => url;
+            public Task<string> FetchAsync(string url) => Task.FromResult(url);
+            public Task<string> FetchTaskAsync(string url) => Task.FromResult(url);
+        }
+        class Other
+        {
+            public string Fetch(string url) => url;
+            public Task<string> FetchTaskAsync(Uri url) => Task.FromResult(url.ToString());
+            public Task<int> LoadTaskAsync(string url) => Task.FromResult(1);
+            public string Load(string url) => url;
+        }
+        class C
+        {
+            async Task RunAsync(Modern modern, Other other)
+            {
+                await Task.Yield();
+                modern.{|CG6002:Fetch|}("u");
+                other.Fetch("u");
+                other.Load("u");
+            }
+        }
+        """, Usings + """
+        class Modern
+        {
+            public string Fetch(string url) => url;
+            public Task<string> FetchAsync(string url) => Task.FromResult(url);
+            public Task<string> FetchTaskAsync(string url) => Task.FromResult(url);
+        }
+        class Other
+        {
+            public string Fetch(string url) => url;
+            public Task<string> FetchTaskAsync(Uri url) => Task.FromResult(url.ToString());
+            public Task<int> LoadTaskAsync(string url) => Task.FromResult(1);
+            public string Load(string url) => url;
+        }
+        class C
+        {
+            async Task RunAsync(Modern modern, Other other)
+            {
+                await Task.Yield();
+                await modern.FetchAsync("u");
+                other.Fetch("u");
+                other.Load("u");
+            }
+        }
+        """);
+    [Fact]
+    public Task Does_not_flag_disposals_without_io_or_counterparts_that_run_the_synchronous_method() => VerifyCG6002.AnalyzerAsync(Usings + """
+        sealed class Buffered
+        {
+            public int Read() => 0;
+            public ValueTask<int> ReadAsync() => new(Read());
+        }
+        sealed class Monitor : IDisposable, IAsyncDisposable
+        {
+            private Task _loop = Task.CompletedTask;
+            public void Dispose() { }
+            public async ValueTask DisposeAsync()
+            {
+                Dispose();
+                await _loop;
+            }
+            public async Task StopAsync(Buffered buffered, CancellationToken ct)
+            {
+                Dispose();
+                buffered.Read();
+                using var registration = ct.Register(() => { });
+                await _loop;
+                registration.Dispose();
+            }
+        }
+        abstract class Writer : IDisposable, IAsyncDisposable
+        {
+            protected Stream Target { get; } = Stream.Null;
+            public void Dispose() => Target.Dispose();
+            public ValueTask DisposeAsync()
+            {
+                // Multi-targeted code: falls back to Dispose only where the object has no DisposeAsync.
+                if (Target is IAsyncDisposable asyncDisposable)
+                {
+                    return asyncDisposable.DisposeAsync();
+                }
+                Target.Dispose();
+                return default;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_the_synchronous_branch_of_a_dual_mode_method_without_async() => VerifyCG6002.AnalyzerAsync(Usings + """
+        class Converter
+        {
+            readonly Stream _stream = Stream.Null;
+
+            ValueTask Write(bool async, byte[] buffer, CancellationToken ct)
+            {
+                if (async)
+                    return new ValueTask(_stream.WriteAsync(buffer, 0, buffer.Length, ct));
+
+                _stream.Write(buffer, 0, buffer.Length);
+                return default;
+            }
+
+            ValueTask<int> Read(bool async, byte[] buffer, CancellationToken ct)
+                => async ? new(_stream.ReadAsync(buffer, 0, buffer.Length, ct)) : new(_stream.Read(buffer, 0, buffer.Length));
+
+            ValueTask Flush(bool async)
+            {
+                if (!async)
+                {
+                    _stream.Flush();
+                    return default;
+                }
+
+                var task = _stream.FlushAsync();
+                return task.IsCompletedSuccessfully ? default : new ValueTask(task);
+            }
+
+            ValueTask<int> ReadLocal(bool async, byte[] buffer)
+            {
+                return async ? Core(buffer) : new(_stream.Read(buffer, 0, buffer.Length));
+
+                async ValueTask<int> Core(byte[] b) => await _stream.ReadAsync(b, 0, b.Length);
+            }
+
+            ValueTask Still(bool async, byte[] buffer)
+            {
+                // Not dual-mode: the flag does not select an async path.
+                if (!async)
+                    _stream.{|CG6002:Write|}(buffer, 0, buffer.Length);
+                return default;
+            }
+        }
+        """);
 
     [Fact]
     public Task Does_not_flag_a_conditional_call_on_a_stream_over_memory() => VerifyCG6002.AnalyzerAsync(Usings + """
@@ -458,4 +767,3 @@ public class BlockingCallInAsyncMethodTests
         }
         """);
 }
-

@@ -823,4 +823,25 @@ public class TokenNotForwardedTests
             }
         }
         """);
+    // Issue #18 item 2: a method returning Task/ValueTask without `async` is an async context too.
+    [Fact]
+    public Task Flags_in_task_returning_methods_without_async() => VerifyCG2001.FixAsync(Usings + """
+        class Limiter
+        {
+            Task Enter(int ms, CancellationToken ct)
+            {
+                return {|CG2001:Task.Delay(ms)|};
+            }
+            ValueTask Pause(CancellationToken ct) => new ValueTask({|CG2001:Task.Delay(5)|});
+        }
+        """, Usings + """
+        class Limiter
+        {
+            Task Enter(int ms, CancellationToken ct)
+            {
+                return Task.Delay(ms, ct);
+            }
+            ValueTask Pause(CancellationToken ct) => new ValueTask(Task.Delay(5, ct));
+        }
+        """);
 }

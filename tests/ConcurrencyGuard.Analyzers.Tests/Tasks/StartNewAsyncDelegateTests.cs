@@ -179,4 +179,79 @@ public class StartNewAsyncDelegateTests
             }
         }
         """);
+    // Issue #18 item 4: ContinueWith(async ...) returns Task<Task> like StartNew(async ...).
+    [Fact]
+    public Task Flags_continue_with_async_delegate_awaited_stored_returned_or_passed_on() => VerifyCG1006.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task _next = Task.CompletedTask;
+            Task<int> CountAsync() => Task.FromResult(1);
+            async Task RunAsync(Task previous, Task<int> counted, List<Task> pending)
+            {
+                await {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(10));
+                _next = {|CG1006:previous.ContinueWith|}(async t => { await Task.Delay(10); }, TaskContinuationOptions.OnlyOnRanToCompletion);
+                pending.Add({|CG1006:counted.ContinueWith|}(t => CountAsync()));
+                await Task.WhenAll({|CG1006:previous.ContinueWith|}(async (_, state) => await Task.Delay(1), "state"));
+            }
+            Task Then(Task previous) => {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(1));
+        }
+        """);
+
+    [Fact]
+    public Task Does_not_flag_unwrapped_continue_with_or_synchronous_continuations() => VerifyCG1006.AnalyzerAsync(Usings + """
+        class C
+        {
+            Task<Task> _nested = Task.FromResult(Task.CompletedTask);
+            async Task RunAsync(Task previous, Task<int> counted)
+            {
+                await previous.ContinueWith(async _ => await Task.Delay(10)).Unwrap();
+                await await previous.ContinueWith(async _ => await Task.Delay(10));
+                var t = previous.ContinueWith(async _ => await Task.Delay(10));
+                await t.Unwrap();
+                _nested = previous.ContinueWith(async _ => await Task.Delay(10));
+                await previous.ContinueWith(_ => Console.WriteLine("done"));
+                var n = await counted.ContinueWith(c => c.Result + 1);
+                // The continuation hands back its own antecedent, complete by then, to observe it without throwing.
+                var observed = await previous.ContinueWith(t => t, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await await Task.Delay(1).ContinueWith(t => { return t; }).ConfigureAwait(false);
+            }
+            Task<Task> Nested(Task previous) => previous.ContinueWith(async _ => await Task.Delay(10));
+        }
+        """);
+
+    [Fact]
+    public Task Unwrap_fix_applies_to_continue_with_and_fix_all_covers_every_call() => VerifyCG1006.FixAsync(Usings + """
+        class C
+        {
+            Task _next = Task.CompletedTask;
+            async Task RunAsync(Task previous)
+            {
+                await {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(10));
+                _next = {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(10), TaskScheduler.Default);
+            }
+            Task Then(Task previous) => {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(1));
+        }
+        """, Usings + """
+        class C
+        {
+            Task _next = Task.CompletedTask;
+            async Task RunAsync(Task previous)
+            {
+                await previous.ContinueWith(async _ => await Task.Delay(10)).Unwrap();
+                _next = previous.ContinueWith(async _ => await Task.Delay(10), TaskScheduler.Default).Unwrap();
+            }
+            Task Then(Task previous) => previous.ContinueWith(async _ => await Task.Delay(1)).Unwrap();
+        }
+        """, equivalenceKey: "Unwrap");
+
+    [Fact]
+    public Task No_task_run_fix_for_continue_with() => VerifyCG1006.NoFixAsync(Usings + """
+        class C
+        {
+            async Task RunAsync(Task previous)
+            {
+                await {|CG1006:previous.ContinueWith|}(async _ => await Task.Delay(10));
+            }
+        }
+        """, equivalenceKey: "TaskRun");
 }
