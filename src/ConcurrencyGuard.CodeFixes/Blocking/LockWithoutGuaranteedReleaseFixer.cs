@@ -10,7 +10,8 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// <item>wait inside the try: the wait (the first statement of the try) moves before it;</item>
 /// <item>no finally: the statements between the acquisition and the last release in the same block go into a
 /// <c>try</c>, and that release into its <c>finally</c>. Not offered when another release of the object sits in
-/// between (it would release twice), or a local declared in between is used after the release.</item>
+/// between (it would release twice), or a local declared in between (by a declaration, an out variable, a pattern
+/// or a deconstruction) or a local function is used by the release or after it.</item>
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockWithoutGuaranteedReleaseFixer)), Shared]
@@ -99,7 +100,10 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
             wrapped.Add(block.Statements[i]);
         }
 
-        // Another release in between would run twice; a local declared in between and used later would go out of scope.
+        // Another release in between would run twice; a local declared in between and used later (in the release
+        // itself or after it) would go out of scope. Locals come from declarations, but also from out variables,
+        // patterns and deconstructions, whose scope is the enclosing block too (`Parse(s, out var token);`,
+        // `if (x is not T token) return;`, `var (n, token) = pair;`); local functions likewise.
         var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var statement in wrapped)
         {
@@ -111,23 +115,21 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
                 }
             }
 
-            if (statement is LocalDeclarationStatementSyntax declaration)
+            foreach (var node in statement.DescendantNodesAndSelf())
             {
-                foreach (var variable in declaration.Declaration.Variables)
+                if (node is VariableDeclaratorSyntax or SingleVariableDesignationSyntax or LocalFunctionStatementSyntax
+                    && model.GetDeclaredSymbol(node, ct) is { } local)
                 {
-                    if (model.GetDeclaredSymbol(variable, ct) is { } local)
-                    {
-                        declared.Add(local);
-                    }
+                    declared.Add(local);
                 }
             }
         }
 
-        for (var i = releaseIndex + 1; i < block.Statements.Count && declared.Count > 0; i++)
+        for (var i = releaseIndex; i < block.Statements.Count && declared.Count > 0; i++)
         {
             foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
             {
-                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used))
+                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used.OriginalDefinition))
                 {
                     return null;
                 }
