@@ -64,12 +64,19 @@ public static class InterfaceImplementations
         while (stack.Count > 0)
         {
             var current = stack.Pop();
-            foreach (var member in current.GetMembers())
+            if (current is INamespaceSymbol @namespace)
             {
-                if (member is INamespaceOrTypeSymbol nested)
+                foreach (var member in @namespace.GetMembers())
                 {
-                    stack.Push(nested);
+                    stack.Push(member);
                 }
+
+                continue;
+            }
+
+            foreach (var nested in ((INamedTypeSymbol)current).GetTypeMembers())
+            {
+                stack.Push(nested);
             }
 
             if (current is not INamedTypeSymbol { TypeKind: TypeKind.Class } type
