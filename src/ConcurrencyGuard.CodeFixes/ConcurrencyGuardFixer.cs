@@ -57,7 +57,8 @@ public abstract class ConcurrencyGuardFixer : CodeFixProvider
 
     public sealed override ImmutableArray<string> FixableDiagnosticIds => _fixableDiagnosticIds;
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    /// <summary>Batch Fix All of the fix the caller names, or of the primary fix when it names none (<see cref="PrimaryFixAllProvider"/>).</summary>
+    public override FixAllProvider GetFixAllProvider() => new PrimaryFixAllProvider(WellKnownFixAllProviders.BatchFixer);
 
     /// <summary>False for fixers that work on syntax and diagnostic properties alone: no semantic model is built for them.</summary>
     protected virtual bool UsesSemanticModel => true;
@@ -109,7 +110,7 @@ public abstract class DocumentFixer : ConcurrencyGuardFixer
     }
 
     public sealed override FixAllProvider GetFixAllProvider() =>
-        FixAllProvider.Create(async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+        new PrimaryFixAllProvider(FixAllProvider.Create(async (context, document, diagnostics) => await FixDocumentAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)));
 
     /// <summary>Applies the fixes of <paramref name="diagnostics"/>, all in <paramref name="document"/>.</summary>
     protected abstract Task<Document> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct);

@@ -68,6 +68,27 @@ internal static class FixHelpers
         return document.WithSyntaxRoot(newRoot);
     }
 
+    /// <summary>
+    /// Adds <c>using <paramref name="ns"/>;</c> so that names the fix wrote qualified (with <see cref="Simplifier.Annotation"/>)
+    /// read short, unless the using makes a name of the document ambiguous (a type of the same name imported from
+    /// elsewhere): then the document stays as it was and the names stay qualified.
+    /// </summary>
+    public static async Task<Document> AddUsingIfHarmlessAsync(Document document, string ns, CancellationToken ct)
+    {
+        var withUsing = await AddUsingAsync(document, ns, ct).ConfigureAwait(false);
+        if (withUsing == document)
+        {
+            return document;
+        }
+
+        return await ErrorCountAsync(withUsing, ct).ConfigureAwait(false) > await ErrorCountAsync(document, ct).ConfigureAwait(false)
+            ? document
+            : withUsing;
+
+        static async Task<int> ErrorCountAsync(Document document, CancellationToken ct) =>
+            (await document.GetSemanticModelAsync(ct).ConfigureAwait(false))?.GetDiagnostics(cancellationToken: ct).Count(d => d.Severity == DiagnosticSeverity.Error) ?? 0;
+    }
+
     private static int CompareUsings(string a, string b)
     {
         var aSystem = a == "System" || a.StartsWith("System.", System.StringComparison.Ordinal);

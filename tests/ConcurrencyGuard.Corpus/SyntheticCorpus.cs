@@ -395,7 +395,26 @@ public static class SyntheticCorpus
                 await File.ReadAllTextAsync(path, cancellationToken);
 
             public Task<int> Cached() => Task.FromResult({{r.Next()}});
+
+            // An overload with a token exists, though callers cannot reach it: CG2005's fix must not add it twice (CS0111).
+            public async Task<int> RefreshAsync(string id) { await Task.Delay({{r.Next(1, 9)}}); return id.Length; }
+
+            private Task<int> RefreshAsync(string id, CancellationToken cancellationToken) => Task.FromResult(id.Length);
         }
+
+        // The base class's public method implements the interface for the derived class: its signature is fixed (CS0535).
+        public interface I{{n.Type("Probe")}} { Task<bool> ExistsAsync(string id, TimeSpan? timeout = null); }
+
+        public abstract class {{n.Type("ProbeBase")}}
+        {
+            public async Task<bool> ExistsAsync(string id, TimeSpan? timeout = null)
+            {
+                await Task.Delay(timeout ?? TimeSpan.FromMilliseconds({{r.Next(1, 50)}}));
+                return id.Length > 0;
+            }
+        }
+
+        public sealed class {{n.Type("Probe")}} : {{n.Type("ProbeBase")}}, I{{n.Type("Probe")}} { }
 
         """;
 

@@ -73,8 +73,7 @@ public sealed class UncancellableAsyncApiAnalyzer : ConcurrencyGuardAnalyzer
         if (method.MethodKind != MethodKind.Ordinary
             || method.IsOverride
             || method.IsImplicitlyDeclared
-            || !method.ExplicitInterfaceImplementations.IsEmpty
-            || method.Name is "Main" or "Dispose" or "DisposeAsync" or "<Main>$"
+                        || method.Name is "Main" or "Dispose" or "DisposeAsync" or "<Main>$"
             || !IsExternallyVisible(method)
             || !(types.IsTaskLike(method.ReturnType) || IsAsyncEnumerable(method.ReturnType, types))
             || EventHandlers.HasEventHandlerShape(method, types)
@@ -104,7 +103,7 @@ public sealed class UncancellableAsyncApiAnalyzer : ConcurrencyGuardAnalyzer
             || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.ControllerBase))
             || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.PageModel))
             || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.Hub))
-            || ImplementsInterfaceMember(method))
+            || InterfaceImplementations.IsImplementation(method, types.Compilation))
         {
             return false;
         }
@@ -186,22 +185,6 @@ public sealed class UncancellableAsyncApiAnalyzer : ConcurrencyGuardAnalyzer
             if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } property && TokenInScope.IsToken(property.Type, types))
             {
                 return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool ImplementsInterfaceMember(IMethodSymbol method)
-    {
-        foreach (var @interface in method.ContainingType.AllInterfaces)
-        {
-            foreach (var member in @interface.GetMembers(method.Name))
-            {
-                if (SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(member), method))
-                {
-                    return true;
-                }
             }
         }
 

@@ -10,7 +10,8 @@ namespace ConcurrencyGuard.CodeFixes.Blocking;
 /// <item>wait inside the try: the wait (the first statement of the try) moves before it;</item>
 /// <item>no finally: the statements between the acquisition and the last release in the same block go into a
 /// <c>try</c>, and that release into its <c>finally</c>. Not offered when another release of the object sits in
-/// between (it would release twice), or a local declared in between is used after the release.</item>
+/// between (it would release twice), or a local declared in between (by a declaration, an out variable, a pattern
+/// or a deconstruction) or a local function is used by the release or after it.</item>
 /// <item>early exit before the releasing try: the statements between the acquisition and that try move to the top
 /// of its body, so the finally covers the exit. Only for a try without catch clauses that is a later statement of
 /// the same block (moving code under a catch would change what it handles), and not when a local declared in
@@ -107,7 +108,10 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
             wrapped.Add(block.Statements[i]);
         }
 
-        // Another release in between would run twice; a local declared in between and used later would go out of scope.
+        // Another release in between would run twice; a local declared in between and used later (in the release
+        // itself or after it) would go out of scope. Locals come from declarations, but also from out variables,
+        // patterns and deconstructions, whose scope is the enclosing block too (`Parse(s, out var token);`,
+        // `if (x is not T token) return;`, `var (n, token) = pair;`); local functions likewise.
         var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var statement in wrapped)
         {
@@ -119,27 +123,12 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
                 }
             }
 
-            if (statement is LocalDeclarationStatementSyntax declaration)
-            {
-                foreach (var variable in declaration.Declaration.Variables)
-                {
-                    if (model.GetDeclaredSymbol(variable, ct) is { } local)
-                    {
-                        declared.Add(local);
-                    }
-                }
-            }
+            AddDeclaredLocals(statement, model, declared, ct);
         }
 
-        for (var i = releaseIndex + 1; i < block.Statements.Count && declared.Count > 0; i++)
+        if (UsesAny(block, releaseIndex, declared, model, ct))
         {
-            foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
-            {
-                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used))
-                {
-                    return null;
-                }
-            }
+            return null;
         }
 
         var releaseStatement = block.Statements[releaseIndex];
@@ -199,32 +188,13 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
                 return null;
             }
 
-            foreach (var node in statement.DescendantNodesAndSelf())
-            {
-                var local = node switch
-                {
-                    VariableDeclaratorSyntax v => model.GetDeclaredSymbol(v, ct),
-                    SingleVariableDesignationSyntax d => model.GetDeclaredSymbol(d, ct),
-                    _ => null,
-                };
-                if (local is not null)
-                {
-                    declared.Add(local);
-                }
-            }
-
+            AddDeclaredLocals(statement, model, declared, ct);
             moved.Add(statement);
         }
 
-        for (var i = tryIndex + 1; i < block.Statements.Count && declared.Count > 0; i++)
+        if (UsesAny(block, tryIndex + 1, declared, model, ct))
         {
-            foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
-            {
-                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used))
-                {
-                    return null;
-                }
-            }
+            return null;
         }
 
         // The try now follows the acquisition directly: drop the blank lines that separated it from the moved statements.
@@ -247,5 +217,39 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
 
         statements = statements.Insert(start + 1, newTry);
         return (block, block.WithStatements(statements));
+    }
+
+    /// <summary>
+    /// Locals <paramref name="statement"/> declares in its block's scope: declarations, but also out variables,
+    /// patterns and deconstructions (<c>Parse(s, out var token);</c>, <c>if (x is not T token) return;</c>,
+    /// <c>var (n, token) = pair;</c>), and local functions. Moving the statement into a try would take them out of scope.
+    /// </summary>
+    private static void AddDeclaredLocals(StatementSyntax statement, SemanticModel model, HashSet<ISymbol> declared, CancellationToken ct)
+    {
+        foreach (var node in statement.DescendantNodesAndSelf())
+        {
+            if (node is VariableDeclaratorSyntax or SingleVariableDesignationSyntax or LocalFunctionStatementSyntax
+                && model.GetDeclaredSymbol(node, ct) is { } local)
+            {
+                declared.Add(local);
+            }
+        }
+    }
+
+    /// <summary>True when a statement of <paramref name="block"/> from <paramref name="start"/> on uses one of <paramref name="declared"/>.</summary>
+    private static bool UsesAny(BlockSyntax block, int start, HashSet<ISymbol> declared, SemanticModel model, CancellationToken ct)
+    {
+        for (var i = start; i < block.Statements.Count && declared.Count > 0; i++)
+        {
+            foreach (var identifier in block.Statements[i].DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(identifier, ct).Symbol is { } used && declared.Contains(used.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 }

@@ -10,7 +10,9 @@ namespace ConcurrencyGuard.CodeFixes.Cancellation;
 /// <c>[EnumeratorCancellation]</c> on async iterators) and passes it to the calls inside that accept a
 /// token and have none in scope today, using the same rules as CG2001. Not offered for virtual, abstract
 /// or partial methods, methods with a <c>params</c> parameter or a <c>cancellationToken</c> name already in
-/// use, or methods used as a method group (a delegate conversion would break).
+/// use, methods used as a method group (a delegate conversion would break), methods that implement an interface
+/// member (for their type or a derived one), or when the type already declares the signature the fix would make.
+/// Imports <c>System.Threading</c> for the new parameter's type unless that makes a name ambiguous.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UncancellableAsyncApiFixer)), Shared]
 public sealed class UncancellableAsyncApiFixer : DocumentFixer
@@ -40,7 +42,9 @@ public sealed class UncancellableAsyncApiFixer : DocumentFixer
             || method.Modifiers.Any(SyntaxKind.PartialKeyword)
             || method.ParameterList.Parameters.LastOrDefault()?.Modifiers.Any(SyntaxKind.ParamsKeyword) == true
             || method.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == ParameterName)
-            || model.GetDeclaredSymbol(method, ct) is not { IsVirtual: false, IsAbstract: false } symbol)
+            || model.GetDeclaredSymbol(method, ct) is not { IsVirtual: false, IsAbstract: false } symbol
+            || WouldDuplicateSignature(symbol, model.Compilation)
+            || InterfaceImplementations.IsImplementation(symbol, model.Compilation))
         {
             return null;
         }
@@ -113,7 +117,51 @@ public sealed class UncancellableAsyncApiFixer : DocumentFixer
         }
 
         var newRoot = root.ReplaceNodes(edits.Keys, (original, rewritten) => edits[original](rewritten));
-        return document.WithSyntaxRoot(newRoot);
+        var changed = document.WithSyntaxRoot(newRoot);
+
+        // The parameter's type is written qualified for the simplifier: import its namespace unless it is in scope already.
+        var tokenInScope = model.LookupNamespacesAndTypes(edits.Keys.OfType<ParameterListSyntax>().First().SpanStart, name: types.CancellationToken!.Name)
+            .Any(s => SymbolEqualityComparer.Default.Equals(s, types.CancellationToken));
+        return tokenInScope ? changed : await FixHelpers.AddUsingIfHarmlessAsync(changed, "System.Threading", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The type already declares the method with a token appended (CS0111 if the fix added it).</summary>
+    private static bool WouldDuplicateSignature(IMethodSymbol method, Compilation compilation)
+    {
+        var token = WellKnownTypes.GetOrCreate(compilation).CancellationToken;
+        foreach (var member in method.ContainingType.GetMembers(method.Name))
+        {
+            if (member is IMethodSymbol other
+                && other.Arity == method.Arity
+                && other.Parameters.Length == method.Parameters.Length + 1
+                && SymbolEqualityComparer.Default.Equals(other.Parameters[method.Parameters.Length].Type, token)
+                && SameParameterTypes(method, other))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The parameters of <paramref name="method"/> have the types (and ref kinds) of the first ones of <paramref name="other"/>; method type parameters compare by position.</summary>
+    private static bool SameParameterTypes(IMethodSymbol method, IMethodSymbol other)
+    {
+        if (method.Arity > 0)
+        {
+            other = other.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
+        }
+
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            if (method.Parameters[i].RefKind != other.Parameters[i].RefKind
+                || !SymbolEqualityComparer.Default.Equals(method.Parameters[i].Type, other.Parameters[i].Type))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The new parameter becomes the token in scope here: nothing else is, and no static function is in between.</summary>

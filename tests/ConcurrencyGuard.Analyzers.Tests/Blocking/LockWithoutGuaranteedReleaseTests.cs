@@ -184,6 +184,132 @@ public class LockWithoutGuaranteedReleaseTests
         }
         """);
 
+    // Issue #18, item 11: Fix All emitted references to a `token` out of scope (CS0103). The cause: only `var x = ...`
+    // declarators counted as locals declared between the acquisition and the release, so out variables, pattern
+    // variables, deconstructions and local functions moved into the try while later code (or the release itself)
+    // still used them. Those regions keep their diagnostic and get no fix; the others in the document are fixed.
+    [Fact]
+    public Task Fix_all_leaves_regions_whose_locals_are_used_after_the_release()
+    {
+        var test = VerifyCG6003.Create();
+        test.TestState.Sources.Add(Usings + "using System.Collections.Generic;\n" + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(3);
+            private readonly Dictionary<string, CancellationTokenSource> _map = new();
+
+            async Task FixableAsync(CancellationToken ct)
+            {
+                await {|CG6003:_gate.WaitAsync(ct)|};
+                _map.TryGetValue("a", out var unused);
+                await Task.Delay(1, ct);
+                _gate.Release();
+            }
+
+            async Task OutVariableAsync(string key)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                _map.TryGetValue(key, out var source);
+                _gate.Release();
+                await Task.Delay(1, source!.Token);
+            }
+
+            async Task DeconstructionAsync((int, CancellationToken) pair)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                var (count, token) = pair;
+                _gate.Release();
+                await Task.Delay(count, token);
+            }
+
+            async Task PatternAsync(object state)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                var isToken = state is CancellationToken token;
+                _gate.Release();
+                if (isToken) await Task.Delay(1, token);
+            }
+
+            async Task LocalFunctionAsync()
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                CancellationToken Token() => CancellationToken.None;
+                _gate.Release();
+                await Task.Delay(1, Token());
+            }
+
+            void UsedByTheRelease(int n)
+            {
+                {|CG6003:_gate.Wait()|};
+                var count = n;
+                _gate.Release(count);
+            }
+        }
+        """);
+        test.FixedState.Sources.Add(Usings + "using System.Collections.Generic;\n" + """
+        class C
+        {
+            private readonly SemaphoreSlim _gate = new(3);
+            private readonly Dictionary<string, CancellationTokenSource> _map = new();
+
+            async Task FixableAsync(CancellationToken ct)
+            {
+                await _gate.WaitAsync(ct);
+                try
+                {
+                    _map.TryGetValue("a", out var unused);
+                    await Task.Delay(1, ct);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+
+            async Task OutVariableAsync(string key)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                _map.TryGetValue(key, out var source);
+                _gate.Release();
+                await Task.Delay(1, source!.Token);
+            }
+
+            async Task DeconstructionAsync((int, CancellationToken) pair)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                var (count, token) = pair;
+                _gate.Release();
+                await Task.Delay(count, token);
+            }
+
+            async Task PatternAsync(object state)
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                var isToken = state is CancellationToken token;
+                _gate.Release();
+                if (isToken) await Task.Delay(1, token);
+            }
+
+            async Task LocalFunctionAsync()
+            {
+                await {|CG6003:_gate.WaitAsync()|};
+                CancellationToken Token() => CancellationToken.None;
+                _gate.Release();
+                await Task.Delay(1, Token());
+            }
+
+            void UsedByTheRelease(int n)
+            {
+                {|CG6003:_gate.Wait()|};
+                var count = n;
+                _gate.Release(count);
+            }
+        }
+        """);
+        test.FixedState.MarkupHandling = Microsoft.CodeAnalysis.Testing.MarkupMode.Allow;
+        return test.RunAsync();
+    }
+
     // Spec: the guaranteed shapes, the `if (await sem.WaitAsync(timeout))` form, Monitor.Enter(obj, ref taken),
     // the AsyncLock releaser pattern, acquire and release split across methods.
     [Fact]

@@ -73,18 +73,86 @@ public class UncancellableAsyncApiTests
         """);
 
     [Fact]
-    public Task Adds_a_qualified_type_when_System_Threading_is_not_imported() => VerifyCG2005.FixAsync("""
+    public Task Imports_System_Threading_when_it_is_not_imported() => VerifyCG2005.FixAsync("""
         using System.Threading.Tasks;
         public class Store
         {
             public async Task {|CG2005:SaveAsync|}() => await Task.Delay(1);
         }
         """, """
+        using System.Threading;
         using System.Threading.Tasks;
         public class Store
         {
-            public async Task SaveAsync(System.Threading.CancellationToken cancellationToken = default) => await Task.Delay(1, cancellationToken);
+            public async Task SaveAsync(CancellationToken cancellationToken = default) => await Task.Delay(1, cancellationToken);
         }
+        """);
+
+    // Issue #18, item 13: a using that would make a name of the document ambiguous (a Monitor of its own beside
+    // System.Threading.Monitor) is not added; the type stays qualified.
+    [Fact]
+    public Task Keeps_the_type_qualified_when_importing_System_Threading_would_make_a_name_ambiguous() => VerifyCG2005.FixAsync("""
+        using System.Threading.Tasks;
+        using Telemetry;
+        namespace Telemetry { public class Monitor { public void Record() { } } }
+        public class Store
+        {
+            private readonly Monitor _monitor = new();
+            public async Task {|CG2005:SaveAsync|}() { _monitor.Record(); await Task.Delay(1); }
+        }
+        """, """
+        using System.Threading.Tasks;
+        using Telemetry;
+        namespace Telemetry { public class Monitor { public void Record() { } } }
+        public class Store
+        {
+            private readonly Monitor _monitor = new();
+            public async Task SaveAsync(System.Threading.CancellationToken cancellationToken = default) { _monitor.Record(); await Task.Delay(1, cancellationToken); }
+        }
+        """);
+
+    // Issue #18, item 13 (CS0111 on real code): the fix never adds a signature the type already declares, whatever
+    // that overload's accessibility or its type parameters' names.
+    [Fact]
+    public Task No_fix_when_the_type_already_declares_the_signature_with_a_token() => VerifyCG2005.NoFixAsync(Usings + """
+        public static class Streams
+        {
+            public static async Task<List<T>> {|CG2005:DrainAsync|}<T>(IAsyncEnumerable<T> source)
+            {
+                var list = new List<T>();
+                await foreach (var item in source) list.Add(item);
+                return list;
+            }
+            private static async Task<List<U>> DrainAsync<U>(IAsyncEnumerable<U> source, CancellationToken token)
+            {
+                var list = new List<U>();
+                await foreach (var item in source.WithCancellation(token)) list.Add(item);
+                return list;
+            }
+        }
+        public class Store
+        {
+            public async Task {|CG2005:SaveAsync|}(string id) => await Task.Delay(1);
+            internal Task SaveAsync(string id, CancellationToken token) => Task.Delay(1, token);
+        }
+        """);
+
+    // Issue #18, item 13 (CS0535 on real code): a public method of a base class that a derived class uses to
+    // implement an interface has the interface's signature; a method of the same base that no interface asks for
+    // is still flagged.
+    [Fact]
+    public Task Does_not_flag_a_base_class_method_that_a_derived_class_uses_to_implement_an_interface() => VerifyCG2005.AnalyzerAsync(Usings + """
+        public interface IProbe<T> { Task<bool> ExistsAsync(T key, TimeSpan? timeout = null); }
+        public interface IWaiter { Task SettleAsync(); }
+        public abstract class ProbeBase<T>
+        {
+            public async Task<bool> ExistsAsync(T key, TimeSpan? timeout = null) { await Task.Delay(1); return key is not null; }
+            public async Task {|CG2005:RefreshAsync|}() => await Task.Delay(1);
+        }
+        public class MiddleProbe<T> : ProbeBase<T> { }
+        public class Probe<T> : MiddleProbe<T>, IProbe<T> { }
+        public class Settler { public async Task SettleAsync() => await Task.Delay(1); }
+        public sealed class Waiter : Settler, IWaiter { }
         """);
 
     [Fact]
