@@ -20,7 +20,7 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         RuleIdentifiers.BlockingCallInAsyncMethod,
         title: "Blocking call inside an async method",
         messageFormat: "'{0}' blocks the thread inside an async function: await '{1}' instead",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "An async method runs on a thread-pool thread; a synchronous sleep or I/O call there holds the thread for the whole wait. Under load the pool runs dry and grows by about one thread a second. Await the async counterpart, passing the token in scope.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

@@ -24,7 +24,7 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         RuleIdentifiers.LockWithoutGuaranteedRelease,
         title: "Semaphore or lock acquired without a guaranteed release",
         messageFormat: "'{0}' acquires '{1}' {2}",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "A semaphore or monitor released outside a finally stays taken when the code in between throws or is cancelled: every later caller waits for ever and the service stalls one request at a time. Acquire it, then release it in the finally of a try that starts right after the acquisition.");
 
     private const string NoFinallyReason = "but does not release it in a finally: an exception leaks it and every later caller waits for ever";

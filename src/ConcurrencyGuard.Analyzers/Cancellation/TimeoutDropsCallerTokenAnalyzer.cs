@@ -16,7 +16,7 @@ public sealed class TimeoutDropsCallerTokenAnalyzer : ConcurrencyGuardAnalyzer
         RuleIdentifiers.TimeoutDropsCallerToken,
         title: "Timeout token drops the caller's token",
         messageFormat: "'{0}' only cancels on its timeout: {1} is not linked to it, so when the caller cancels, the work runs on until the timeout",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "A fresh CancellationTokenSource with a timeout gives the work a deadline but cuts it off from the caller's token: an aborted request or a stopping host no longer stops it. Create it with CancellationTokenSource.CreateLinkedTokenSource(token) and call CancelAfter(timeout).");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

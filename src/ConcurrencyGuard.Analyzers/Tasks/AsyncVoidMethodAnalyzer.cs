@@ -22,7 +22,7 @@ public sealed class AsyncVoidMethodAnalyzer : ConcurrencyGuardAnalyzer
         RuleIdentifiers.AsyncVoidMethod,
         title: "'async void' method",
         messageFormat: "'{0}' is async void: {1}",
-        DiagnosticSeverity.Warning,
+        DiagnosticSeverity.Info,
         description: "An exception that escapes an async void method is rethrown on the thread pool or the synchronization context and terminates the process; callers cannot await it or know when it ends. Return Task; where void is required (event handlers, overrides), catch every exception in the body.");
 
     private const string ReturnTaskReason = "callers cannot await it and an exception in it crashes the process; return Task";

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using ConcurrencyGuard.Analyzers.Baseline;
-using ConcurrencyGuard.Analyzers.Blocking;
+using ConcurrencyGuard.Analyzers.Tasks;
 using ConcurrencyGuard.Analyzers.Tests.Package;
 using ConcurrencyGuard.Corpus;
 using Microsoft.CodeAnalysis;
@@ -19,7 +19,7 @@ public class BaselineIdentityTests
 {
     private const string ProjectDir = "/repo/src/Orders";
 
-    /// <summary>The package test's consumer: two CG6002 (in Place and Ship) and a CG1003.</summary>
+    /// <summary>The package test's consumer: two CG1004 (in Place and Ship) and a CG2004.</summary>
     private const string Service = PackageIntegrationTests.Consumer.Source;
 
     [Theory]
@@ -143,10 +143,10 @@ public class BaselineIdentityTests
     public async Task Baselined_findings_are_suppressed_after_line_shifts_and_reformatting()
     {
         var baseline = await UpdateAsync(Service);
-        var edited = "\n\n\n\n\n\n\n\n\n\n" + Service.Replace("public async Task Place() => Thread.Sleep(1);", "public async Task Place() =>\n        Thread.Sleep(  1 );", StringComparison.Ordinal);
+        var edited = "\n\n\n\n\n\n\n\n\n\n" + Service.Replace("public void Place() => _orders.ForEach(async o => await Task.Delay(o));", "public void Place() =>\n        _orders.ForEach(async  o =>  await Task.Delay(o));", StringComparison.Ordinal);
         var diagnostics = await CheckAsync(edited, baseline);
-        Assert.All(diagnostics.Where(d => d.Id == "CG6002"), d => Assert.True(d.IsSuppressed, d.ToString()));
-        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG6002"));
+        Assert.All(diagnostics.Where(d => d.Id == "CG1004"), d => Assert.True(d.IsSuppressed, d.ToString()));
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG1004"));
     }
 
     [Fact]
@@ -154,17 +154,17 @@ public class BaselineIdentityTests
     {
         var baseline = await UpdateAsync(Service);
         var edited = Service
-            .Replace("Thread.Sleep(1);\n    }", "Thread.Sleep(1);\n        Thread.Sleep(1);\n    }", StringComparison.Ordinal)
-            .Replace("public async Task Place()", "public async Task Pack() => Thread.Sleep(1);\n\n    public async Task Place()", StringComparison.Ordinal);
+            .Replace("_orders.ForEach(async o => await Task.Delay(o));\n    }", "_orders.ForEach(async o => await Task.Delay(o));\n        _orders.ForEach(async o => await Task.Delay(o));\n    }", StringComparison.Ordinal)
+            .Replace("public void Place()", "public void Pack() => _orders.ForEach(async o => await Task.Delay(o));\n\n    public void Place()", StringComparison.Ordinal);
         var diagnostics = await CheckAsync(edited, baseline);
-        Assert.Equal(4, diagnostics.Count(d => d.Id == "CG6002"));
-        var reported = diagnostics.Where(d => d.Id == "CG6002" && !d.IsSuppressed).ToList();
+        Assert.Equal(4, diagnostics.Count(d => d.Id == "CG1004"));
+        var reported = diagnostics.Where(d => d.Id == "CG1004" && !d.IsSuppressed).ToList();
         Assert.Equal(2, reported.Count);
         var lines = reported.Select(d => d.Location.GetLineSpan().StartLinePosition.Line + 1).Order().ToList();
         var sourceLines = edited.Split('\n');
         Assert.Contains("Pack()", sourceLines[lines[0] - 1], StringComparison.Ordinal);
-        Assert.Equal("Thread.Sleep(1);", sourceLines[lines[1] - 1].Trim());
-        Assert.Contains("Thread.Sleep(1);", sourceLines[lines[1] - 2], StringComparison.Ordinal);
+        Assert.Equal("_orders.ForEach(async o => await Task.Delay(o));", sourceLines[lines[1] - 1].Trim());
+        Assert.Contains("_orders.ForEach(async o => await Task.Delay(o));", sourceLines[lines[1] - 2], StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -196,8 +196,8 @@ public class BaselineIdentityTests
     public async Task Update_mode_suppresses_every_finding_and_indexes_each_file()
     {
         var diagnostics = await AnalyzeAsync(Service, "update", baseline: null);
-        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG6002"));
-        Assert.All(diagnostics.Where(d => d.Id == "CG6002"), d => Assert.True(d.IsSuppressed));
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG1004"));
+        Assert.All(diagnostics.Where(d => d.Id == "CG1004"), d => Assert.True(d.IsSuppressed));
         var index = Assert.Single(diagnostics, d => d.Id == BaselineAnalyzer.IndexId);
         Assert.Contains(":OrderService.Ship()\n", index.Properties[BaselineAnalyzer.MembersProperty], StringComparison.Ordinal);
         Assert.DoesNotContain(diagnostics, d => d.Id == "CG0001");
@@ -208,7 +208,7 @@ public class BaselineIdentityTests
     {
         var baseline = await UpdateAsync(Service);
         var diagnostics = await AnalyzeAsync(Service, mode: null, baseline);
-        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG6002" && !d.IsSuppressed));
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "CG1004" && !d.IsSuppressed));
         Assert.DoesNotContain(diagnostics, d => d.Id is "CG0001" or BaselineAnalyzer.IndexId);
     }
 
@@ -241,7 +241,7 @@ public class BaselineIdentityTests
         }
 
         var options = new AnalyzerOptions(additional, new OptionsProvider(global));
-        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new BlockingCallInAsyncMethodAnalyzer(), new BaselineAnalyzer(), new BaselineSuppressor());
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new AsyncLambdaToVoidDelegateAnalyzer(), new BaselineAnalyzer(), new BaselineSuppressor());
         var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: true));
         var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");

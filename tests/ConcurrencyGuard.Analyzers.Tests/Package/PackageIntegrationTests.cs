@@ -44,8 +44,8 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build();
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(Warning("CG6002"), result.Output);
-        Assert.Matches(Warning("CG1003"), result.Output);
+        Assert.Matches(Warning("CG1004"), result.Output);
+        Assert.Matches(Warning("CG2004"), result.Output);
     }
 
     [Fact]
@@ -53,8 +53,8 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" });
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG6002"), result.Output);
-        Assert.Matches(Error("CG1003"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
+        Assert.Matches(Error("CG2004"), result.Output);
     }
 
     [Theory]
@@ -64,7 +64,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build(environment: new Dictionary<string, string> { [variable] = value });
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG6002"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ContinuousIntegrationBuild=true");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG6002"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardErrorsInCI=false", new Dictionary<string, string> { ["CI"] = "true" });
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(Warning("CG6002"), result.Output);
-        Assert.DoesNotMatch(Error("CG6002"), result.Output);
+        Assert.Matches(Warning("CG1004"), result.Output);
+        Assert.DoesNotMatch(Error("CG1004"), result.Output);
     }
 
     [Fact]
@@ -89,8 +89,8 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardLevel=none", new Dictionary<string, string> { ["CI"] = "true" });
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.DoesNotContain("CG6002", result.Output);
-        Assert.DoesNotContain("CG1003", result.Output);
+        Assert.DoesNotContain("CG1004", result.Output);
+        Assert.DoesNotContain("CG2004", result.Output);
     }
 
     [Fact]
@@ -98,15 +98,15 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         var result = _consumer.Build("-p:ConcurrencyGuardLevel=strict");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(Error("CG6002"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
     }
 
     [Fact]
     public void Editorconfig_override_wins_over_preset_and_ci()
     {
-        var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" }, editorConfig: "dotnet_diagnostic.CG6002.severity = none\n");
-        Assert.DoesNotContain("CG6002", result.Output);
-        Assert.Matches(Error("CG1003"), result.Output);
+        var result = _consumer.Build(environment: new Dictionary<string, string> { ["CI"] = "true" }, editorConfig: "dotnet_diagnostic.CG1004.severity = none\n");
+        Assert.DoesNotContain("CG1004", result.Output);
+        Assert.Matches(Error("CG2004"), result.Output);
     }
 
     [Fact]
@@ -120,16 +120,16 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
         // Not vacuous: the compiler did report CG2005, as a suggestion (SARIF "note").
         var log = Sarif(copy);
         Assert.Contains(log, r => r.RuleId == "CG2005" && r.Level == "note");
-        Assert.Matches(Error("CG6002"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
     }
 
     [Fact]
     public void Ci_keeps_a_rule_set_to_suggestion_in_editorconfig_a_suggestion()
     {
-        var result = _consumer.Build(environment: Ci, editorConfig: "dotnet_diagnostic.CG1003.severity = suggestion\n");
-        Assert.DoesNotMatch(Error("CG1003"), result.Output);
-        Assert.DoesNotMatch(Warning("CG1003"), result.Output);
-        Assert.Matches(Error("CG6002"), result.Output);
+        var result = _consumer.Build(environment: Ci, editorConfig: "dotnet_diagnostic.CG2004.severity = suggestion\n");
+        Assert.DoesNotMatch(Error("CG2004"), result.Output);
+        Assert.DoesNotMatch(Warning("CG2004"), result.Output);
+        Assert.Matches(Error("CG1004"), result.Output);
     }
 
     [Fact]
@@ -155,63 +155,63 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
 
         var first = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, first.ExitCode);
-        Assert.True(Errors(first).Select(e => e.Id).SequenceEqual(new[] { "CG6002", "CG6002", "CG1003" }), first.ToString());
+        Assert.True(Errors(first).Select(e => e.Id).SequenceEqual(new[] { "CG1004", "CG1004", "CG2004" }), first.ToString());
 
         var update = _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true", Ci);
         Assert.True(update.ExitCode == 0, update.ToString());
         var baseline = File.ReadAllText(baselineFile);
         Assert.DoesNotContain(copy, baseline, StringComparison.Ordinal);
-        Assert.Contains("{ \"rule\": \"CG6002\", \"file\": \"OrderService.cs\", \"member\": \"OrderService.Place()\", \"code\": \"Sleep\", \"count\": 1 }", baseline, StringComparison.Ordinal);
+        Assert.Matches(new Regex("""\{ "rule": "CG1004", "file": "OrderService.cs", "member": "OrderService.Place\(\)", "code": "[^"]+", "count": 1 \}"""), baseline);
         Assert.Contains("\"member\": \"OrderService.Ship()\"", baseline, StringComparison.Ordinal);
-        Assert.Contains("\"rule\": \"CG1003\"", baseline, StringComparison.Ordinal);
+        Assert.Contains("\"rule\": \"CG2004\"", baseline, StringComparison.Ordinal);
         Assert.Contains("\"rule\": \"CG2005\"", baseline, StringComparison.Ordinal);
 
         AssertPasses(_consumer.BuildIn(copy, environment: Ci));
-        var suppressed = Sarif(copy).Where(r => r.RuleId == "CG6002").ToList();
+        var suppressed = Sarif(copy).Where(r => r.RuleId == "CG1004").ToList();
         Assert.Equal(2, suppressed.Count);
         Assert.All(suppressed, r => Assert.Contains("Suppression Justification: baseline", r.Suppression, StringComparison.Ordinal));
         AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardLevel=strict", Ci));
 
         // Unrelated edits: ten blank lines on top, the flagged statement reformatted.
         var original = File.ReadAllText(source);
-        var shifted = new string('\n', 10) + original.Replace("public async Task Place() => Thread.Sleep(1);", "public async Task Place() =>\n        Thread.Sleep(  1 );", StringComparison.Ordinal);
+        var shifted = new string('\n', 10) + original.Replace("public void Place() => _orders.ForEach(async o => await Task.Delay(o));", "public void Place() =>\n        _orders.ForEach(async  o =>  await Task.Delay(o));", StringComparison.Ordinal);
         Assert.NotEqual(original, shifted[10..]);
         File.WriteAllText(source, shifted);
         AssertPasses(_consumer.BuildIn(copy, environment: Ci));
 
         // A new hazard in a new member fails CI with exactly that finding.
-        File.WriteAllText(source, shifted.Replace("    public async Task Ship()", "    public async Task Pack() => Thread.Sleep(1);\n\n    public async Task Ship()", StringComparison.Ordinal));
+        File.WriteAllText(source, shifted.Replace("    public void Ship()", "    public void Pack() => _orders.ForEach(async o => await Task.Delay(o));\n\n    public void Ship()", StringComparison.Ordinal));
         var newMember = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, newMember.ExitCode);
         var error = Assert.Single(Errors(newMember));
-        Assert.Equal("CG6002", error.Id);
+        Assert.Equal("CG1004", error.Id);
         Assert.Contains("Pack()", File.ReadAllLines(source)[error.Line - 1], StringComparison.Ordinal);
 
         // A second identical finding in a member that had one is new too.
-        File.WriteAllText(source, shifted.Replace("        Thread.Sleep(1);\n", "        Thread.Sleep(1);\n        Thread.Sleep(1);\n", StringComparison.Ordinal));
+        File.WriteAllText(source, shifted.Replace("        _orders.ForEach(async o => await Task.Delay(o));\n", "        _orders.ForEach(async o => await Task.Delay(o));\n        _orders.ForEach(async o => await Task.Delay(o));\n", StringComparison.Ordinal));
         var second = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, second.ExitCode);
         error = Assert.Single(Errors(second));
-        Assert.Equal("CG6002", error.Id);
+        Assert.Equal("CG1004", error.Id);
         var lines = File.ReadAllLines(source);
-        Assert.Equal("Thread.Sleep(1);", lines[error.Line - 1].Trim());
-        Assert.Equal("Thread.Sleep(1);", lines[error.Line - 2].Trim());
+        Assert.Equal("_orders.ForEach(async o => await Task.Delay(o));", lines[error.Line - 1].Trim());
+        Assert.Equal("_orders.ForEach(async o => await Task.Delay(o));", lines[error.Line - 2].Trim());
 
         // Fixing a baselined hazard leaves its entry stale: CG0001, an error in CI, until the update.
-        File.WriteAllText(source, shifted.Replace("public async void Refresh()", "public async Task Refresh()", StringComparison.Ordinal));
+        File.WriteAllText(source, shifted.Replace("var source = new CancellationTokenSource();", "using var source = new CancellationTokenSource();", StringComparison.Ordinal));
         var stale = _consumer.BuildIn(copy, environment: Ci);
         Assert.NotEqual(0, stale.ExitCode);
         error = Assert.Single(Errors(stale));
         Assert.Equal("CG0001", error.Id);
         Assert.EndsWith("concurrencyguard.baseline.json", error.File, StringComparison.Ordinal);
-        Assert.Contains("\"rule\": \"CG1003\"", File.ReadAllLines(baselineFile)[error.Line - 1], StringComparison.Ordinal);
+        Assert.Contains("\"rule\": \"CG2004\"", File.ReadAllLines(baselineFile)[error.Line - 1], StringComparison.Ordinal);
         var local = _consumer.BuildIn(copy, "--no-incremental");
         Assert.Equal(0, local.ExitCode);
         Assert.Matches(Warning("CG0001"), local.Output);
         AssertPasses(_consumer.BuildIn(copy, "-p:ConcurrencyGuardLevel=none", Ci));
 
         Assert.Equal(0, _consumer.BuildIn(copy, "-p:ConcurrencyGuardUpdateBaseline=true").ExitCode);
-        Assert.DoesNotContain("CG1003", File.ReadAllText(baselineFile), StringComparison.Ordinal);
+        Assert.DoesNotContain("CG2004", File.ReadAllText(baselineFile), StringComparison.Ordinal);
         AssertPasses(_consumer.BuildIn(copy, environment: Ci));
     }
 
@@ -267,19 +267,26 @@ public sealed class PackageIntegrationTests : IClassFixture<PackageIntegrationTe
     {
         public const string Source = """
             using System;
+            using System.Collections.Generic;
             using System.Threading;
             using System.Threading.Tasks;
 
             public class OrderService
             {
-                public async Task Place() => Thread.Sleep(1);
+                private readonly List<int> _orders = new() { 1 };
 
-                public async Task Ship()
+                public void Place() => _orders.ForEach(async o => await Task.Delay(o));
+
+                public void Ship()
                 {
-                    Thread.Sleep(1);
+                    _orders.ForEach(async o => await Task.Delay(o));
                 }
 
-                public async void Refresh() => await Task.Delay(1);
+                public void Refresh()
+                {
+                    var source = new CancellationTokenSource();
+                    source.Cancel();
+                }
             }
             """;
 
