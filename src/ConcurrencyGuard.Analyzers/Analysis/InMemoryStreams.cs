@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -13,17 +14,36 @@ namespace ConcurrencyGuard.Analyzers;
 /// <c>new StreamReader(memory)</c>), read through a local or a field whose every assigned value is one. Their
 /// synchronous calls only move bytes in memory; the async forms gain nothing. Conservative: a parameter, a
 /// property or any assignment not understood is not in memory.
+/// The same "every assigned value" walk answers <see cref="IsReadOnlyFile"/>: a <c>FileStream</c> opened for reading only,
+/// whose <c>DisposeAsync</c> has no write buffer to flush.
 /// </summary>
 public static class InMemoryStreams
 {
     private const int MaxDepth = 4;
 
-    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IFieldSymbol, bool>> FieldCache = new();
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(IFieldSymbol Field, Kind Kind), bool>> FieldCache = new();
+
+    /// <summary>What every value must be: a stream over memory, or a file stream opened read-only.</summary>
+    private enum Kind
+    {
+        Memory,
+        ReadOnlyFile,
+    }
 
     /// <summary>True when <paramref name="value"/> certainly evaluates to a stream, reader or writer over memory only.</summary>
-    public static bool IsInMemory(IOperation value, WellKnownTypes types) => IsInMemory(value, types, MaxDepth);
+    public static bool IsInMemory(IOperation value, WellKnownTypes types) => Is(value, types, MaxDepth, Kind.Memory);
 
-    private static bool IsInMemory(IOperation value, WellKnownTypes types, int depth)
+    /// <summary>
+    /// True when <paramref name="value"/> certainly evaluates to a <c>FileStream</c> opened for reading only
+    /// (<c>File.OpenRead(path)</c>, <c>fileInfo.OpenRead()</c>, <c>new FileStream(path, FileMode.Open, FileAccess.Read, ...)</c>
+    /// or <c>File.Open</c> with a constant <c>FileAccess.Read</c>), directly or through a local or private field whose every
+    /// assigned value is one. Such a stream has never buffered a write, so its <c>DisposeAsync</c> has nothing to flush:
+    /// it only closes the handle, as <c>Dispose</c> does. Not a wrapper over it, not a parameter, not <c>FileAccess</c>
+    /// that is not the constant <c>Read</c>.
+    /// </summary>
+    public static bool IsReadOnlyFile(IOperation value, WellKnownTypes types) => Is(value, types, MaxDepth, Kind.ReadOnlyFile);
+
+    private static bool Is(IOperation value, WellKnownTypes types, int depth, Kind kind)
     {
         if (depth <= 0)
         {
@@ -31,20 +51,20 @@ public static class InMemoryStreams
         }
 
         value = OperationWalk.Strip(OperationWalk.ConditionalReceiver(value), Wrappers.ConversionsAndParentheses);
-        if (IsMemoryType(value.Type, types))
+        if (kind == Kind.Memory ? IsMemoryType(value.Type, types) : OpensReadOnlyFile(value, types))
         {
             return true;
         }
 
         switch (value)
         {
-            case IObjectCreationOperation creation when IsStreamLike(creation.Type, types):
+            case IObjectCreationOperation creation when kind == Kind.Memory && IsStreamLike(creation.Type, types):
                 var any = false;
                 foreach (var argument in creation.Arguments)
                 {
                     if (argument.Parameter is { } parameter && IsStreamLike(parameter.Type, types))
                     {
-                        if (!IsInMemory(argument.Value, types, depth - 1))
+                        if (!Is(argument.Value, types, depth - 1, kind))
                         {
                             return false;
                         }
@@ -58,14 +78,54 @@ public static class InMemoryStreams
             case ILocalReferenceOperation { Local: { } local }:
                 var assigned = false;
                 return FunctionContext.GetFunctionBody(value, outermost: true) is { } body
-                    && AllAssignedInMemory(body, local, types, depth, ref assigned) && assigned;
+                    && AllAssigned(body, local, types, depth, kind, ref assigned) && assigned;
 
             case IFieldReferenceOperation { Field: { } field, Instance: null or IInstanceReferenceOperation }:
-                return IsFieldInMemory(field.OriginalDefinition, types, depth);
+                return IsField(field.OriginalDefinition, types, depth, kind);
 
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// <c>File.OpenRead(path)</c>, <c>fileInfo.OpenRead()</c>, or a <c>FileStream</c> constructor or <c>File.Open</c>/<c>FileInfo.Open</c>
+    /// call whose <c>FileAccess</c> argument is the constant <c>FileAccess.Read</c>.
+    /// </summary>
+    private static bool OpensReadOnlyFile(IOperation value, WellKnownTypes types)
+    {
+        if (!WellKnownTypes.InheritsFrom(value.Type, types.Get(WellKnownTypeNames.FileStream)))
+        {
+            return false;
+        }
+
+        ImmutableArray<IArgumentOperation> arguments;
+        switch (value)
+        {
+            case IInvocationOperation { TargetMethod: { Name: "OpenRead" } method }
+                when types.Is(method.ContainingType, WellKnownTypeNames.File) || types.Is(method.ContainingType, WellKnownTypeNames.FileInfo):
+                return true;
+            case IInvocationOperation { TargetMethod: { Name: "Open" } method } invocation
+                when types.Is(method.ContainingType, WellKnownTypeNames.File) || types.Is(method.ContainingType, WellKnownTypeNames.FileInfo):
+                arguments = invocation.Arguments;
+                break;
+            case IObjectCreationOperation creation when types.Is(creation.Type, WellKnownTypeNames.FileStream):
+                arguments = creation.Arguments;
+                break;
+            default:
+                return false;
+        }
+
+        foreach (var argument in arguments)
+        {
+            // FileAccess.Read = 1.
+            if (types.Is(argument.Parameter?.Type, WellKnownTypeNames.FileAccess))
+            {
+                return argument.Value.ConstantValue is { HasValue: true, Value: 1 };
+            }
+        }
+
+        return false;
     }
 
     private static bool IsMemoryType(ITypeSymbol? type, WellKnownTypes types) =>
@@ -78,8 +138,8 @@ public static class InMemoryStreams
         || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.TextWriter))
         || WellKnownTypes.InheritsFrom(type, types.Get(WellKnownTypeNames.TextReader));
 
-    /// <summary>Every value the scope gives <paramref name="symbol"/> (initializer and assignments) is in memory; <paramref name="any"/> when there is one.</summary>
-    private static bool AllAssignedInMemory(IOperation scope, ISymbol symbol, WellKnownTypes types, int depth, ref bool any)
+    /// <summary>Every value the scope gives <paramref name="symbol"/> (initializer and assignments) is of <paramref name="kind"/>; <paramref name="any"/> when there is one.</summary>
+    private static bool AllAssigned(IOperation scope, ISymbol symbol, WellKnownTypes types, int depth, Kind kind, ref bool any)
     {
         foreach (var op in scope.DescendantsAndSelf())
         {
@@ -115,7 +175,7 @@ public static class InMemoryStreams
                 continue;
             }
 
-            if (!IsInMemory(assigned, types, depth - 1))
+            if (!Is(assigned, types, depth - 1, kind))
             {
                 return false;
             }
@@ -133,8 +193,8 @@ public static class InMemoryStreams
         _ => false,
     };
 
-    /// <summary>A private field of a source type whose initializer and assignments, all inside that type, are in memory.</summary>
-    private static bool IsFieldInMemory(IFieldSymbol field, WellKnownTypes types, int depth)
+    /// <summary>A private field of a source type whose initializer and assignments, all inside that type, are of <paramref name="kind"/>.</summary>
+    private static bool IsField(IFieldSymbol field, WellKnownTypes types, int depth, Kind kind)
     {
         if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType.DeclaringSyntaxReferences.Length == 0)
         {
@@ -145,14 +205,24 @@ public static class InMemoryStreams
         // of analysis; nested questions (a field wrapping another) are bounded by the depth.
         if (depth < MaxDepth)
         {
-            return ComputeField(field, types, depth);
+            return ComputeField(field, types, depth, kind);
         }
 
-        var cache = FieldCache.GetValue(types.Compilation, static _ => new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default));
-        return cache.GetOrAdd(field, f => ComputeField(f, types, MaxDepth));
+        var cache = FieldCache.GetValue(types.Compilation, static _ => new ConcurrentDictionary<(IFieldSymbol Field, Kind Kind), bool>(FieldKindComparer.Instance));
+        return cache.GetOrAdd((field, kind), key => ComputeField(key.Field, types, MaxDepth, key.Kind));
     }
 
-    private static bool ComputeField(IFieldSymbol field, WellKnownTypes types, int depth)
+    private sealed class FieldKindComparer : IEqualityComparer<(IFieldSymbol Field, Kind Kind)>
+    {
+        public static readonly FieldKindComparer Instance = new();
+
+        public bool Equals((IFieldSymbol Field, Kind Kind) x, (IFieldSymbol Field, Kind Kind) y) =>
+            x.Kind == y.Kind && SymbolEqualityComparer.Default.Equals(x.Field, y.Field);
+
+        public int GetHashCode((IFieldSymbol Field, Kind Kind) obj) => (SymbolEqualityComparer.Default.GetHashCode(obj.Field) * 31) + (int)obj.Kind;
+    }
+
+    private static bool ComputeField(IFieldSymbol field, WellKnownTypes types, int depth, Kind kind)
     {
         var compilation = types.Compilation;
         var any = false;
@@ -183,7 +253,7 @@ public static class InMemoryStreams
 
             foreach (var member in members)
             {
-                if (MentionsField(member, field) && !AllAssignedInMemory(member, field, types, depth, ref any))
+                if (MentionsField(member, field) && !AllAssigned(member, field, types, depth, kind, ref any))
                 {
                     return false;
                 }

@@ -20,7 +20,9 @@ namespace ConcurrencyGuard.Analyzers;
 /// <item>reading the content of a response whose body the default completion option already buffered;</item>
 /// <item>a call that stops, closes, completes or disposes the context object that carries the token in scope
 /// (<c>context.StopAsync()</c> with <c>context.CancellationToken</c> in scope): stopping cancels that token, so passing
-/// it would abort the stop.</item>
+/// it would abort the stop;</item>
+/// <item>completion bookkeeping after finished work (<c>StopAsync</c>, <c>CloseAsync</c>, <c>Complete*</c>, <c>End*</c>,
+/// <c>Release*</c>): cancelling it would corrupt state, so CG2001 does not ask for a token and CG2002 accepts <c>None</c>.</item>
 /// </list>
 /// </summary>
 public static class TokenExclusions
@@ -300,9 +302,36 @@ public static class TokenExclusions
         return false;
     }
 
+    /// <summary>
+    /// Completion bookkeeping after finished work: <paramref name="call"/> stops, closes, shuts down, completes, ends or
+    /// releases something (<c>StopAsync</c>, <c>CloseAsync</c>, <c>ShutdownAsync</c>, <c>DisposeAsync</c>, <c>Complete*</c>,
+    /// <c>End*</c>, <c>Release*</c>). Cancelling such a call half-way leaves the state corrupt (a session neither open nor
+    /// closed, a lease never returned), so it runs to the end: a rule must not ask for the token there, and
+    /// <c>CancellationToken.None</c> there is correct. Not when the enclosing method has the same name as the call (an
+    /// overload delegating the same operation, <c>CloseAsync(reason, ct) =&gt; CloseAsync(code)</c>): its token was given
+    /// for this very stop, so it is the right token.
+    /// </summary>
+    public static bool IsRunToEndBookkeeping(IMethodSymbol? call, IOperation operation, ISymbol? containingSymbol)
+    {
+        if (call is null || !IsBookkeepingName(call.Name))
+        {
+            return false;
+        }
+
+        var enclosing = FunctionContext.GetEnclosingFunction(operation, containingSymbol);
+        return enclosing is null || enclosing.Name != call.Name;
+    }
+
+    private static bool IsBookkeepingName(string name) =>
+        name is "Stop" or "StopAsync" or "Close" or "CloseAsync" or "Shutdown" or "ShutdownAsync" or "DisposeAsync"
+        || HasVerbPrefix(name, "Complete") || HasVerbPrefix(name, "End") || HasVerbPrefix(name, "Release");
+
+    /// <summary><c>End</c>, <c>EndAsync</c>, <c>EndSession</c>, not <c>Endpoint</c>: the verb is followed by nothing or a new word.</summary>
+    private static bool HasVerbPrefix(string name, string verb) =>
+        name.StartsWith(verb, System.StringComparison.Ordinal) && (name.Length == verb.Length || char.IsUpper(name[verb.Length]));
+
     private static bool IsEnding(IMethodSymbol method) =>
-        method.Name is "Stop" or "StopAsync" or "Close" or "CloseAsync" or "Shutdown" or "ShutdownAsync" or "Complete" or "CompleteAsync"
-            or "Abort" or "AbortAsync" or "Cancel" or "CancelAsync" or "Dispose" or "DisposeAsync";
+        IsBookkeepingName(method.Name) || method.Name is "Abort" or "AbortAsync" or "Cancel" or "CancelAsync" or "Dispose";
 
     private static bool IsCompletion(IMethodSymbol method, WellKnownTypes types) =>
         method.Name is "TrySetResult" or "TrySetException" or "TrySetCanceled" or "SetResult" or "SetException" or "SetCanceled"

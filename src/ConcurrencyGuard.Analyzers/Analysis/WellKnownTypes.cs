@@ -188,6 +188,10 @@ public static class WellKnownTypeNames
     public const string AsyncServiceScope = "Microsoft.Extensions.DependencyInjection.AsyncServiceScope";
     public const string IDisposable = "System.IDisposable";
     public const string MemoryStream = "System.IO.MemoryStream";
+    public const string File = "System.IO.File";
+    public const string FileAccess = "System.IO.FileAccess";
+    public const string FileInfo = "System.IO.FileInfo";
+    public const string FileStream = "System.IO.FileStream";
     public const string Stream = "System.IO.Stream";
     public const string StringReader = "System.IO.StringReader";
     public const string StringWriter = "System.IO.StringWriter";

@@ -6,7 +6,7 @@ namespace ConcurrencyGuard.Analyzers.Blocking;
 /// (<see cref="AsyncCounterparts"/>; for <c>Dispose()</c>, the receiver's callable <c>DisposeAsync</c>). Not reported: in-memory types
 /// (<c>MemoryStream</c>, <c>StringReader</c>, <c>StringWriter</c>, <c>Console.Out</c>), a counterpart that is
 /// the enclosing method itself or one it overrides (the fix would recurse), EF Core <c>Add</c>/<c>AddRange</c>,
-/// <c>Dispose</c> of a stream or writer whose <c>DisposeAsync</c> is the base one, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
+/// <c>Dispose</c> of a stream or writer whose <c>DisposeAsync</c> is the base one or of a read-only <c>FileStream</c>, zero-timeout waits, <c>XmlReader</c>/<c>XmlWriter</c>
 /// (their async methods throw unless the reader was created async), column reads of a <c>DbDataReader</c>,
 /// <c>CancellationTokenSource.Cancel</c>. Task waits are CG6001's.
 /// </summary>
@@ -257,7 +257,9 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             // (inherited from Stream/TextWriter, or an abstract class of this code base none of whose subclasses overrides it).
             if (AsyncCounterparts.IsDispose(invocation, _types))
             {
+                // A FileStream opened read-only (InMemoryStreams.IsReadOnlyFile): DisposeAsync has no write buffer to flush.
                 return InheritsBaseDisposeAsync(receiverType)
+                    || (invocation.Instance is { } disposed && InMemoryStreams.IsReadOnlyFile(disposed, _types))
                     || receiverType is INamedTypeSymbol declared && DisposeAsyncOverrides.AbstractWithoutOverrides(declared, _stream, _textWriter, _types.Compilation);
             }
 

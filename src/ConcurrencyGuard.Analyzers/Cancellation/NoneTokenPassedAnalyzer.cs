@@ -42,6 +42,7 @@ public sealed class NoneTokenPassedAnalyzer : ConcurrencyGuardAnalyzer
         var target = argument.Parent is IInvocationOperation invocation ? invocation.TargetMethod : ((IObjectCreationOperation)argument.Parent).Constructor;
         if (target is null
             || IsRunToEndCall(target, types)
+            || TokenExclusions.IsRunToEndBookkeeping(target, argument, context.ContainingSymbol)
             || CleanupCode.IsInCleanupCode(argument)
             || (argument.Parent is IInvocationOperation call && TokenExclusions.SchedulesWorkThatOwnsItsCancellation(call, types)))
         {
@@ -78,15 +79,11 @@ public sealed class NoneTokenPassedAnalyzer : ConcurrencyGuardAnalyzer
         }
     }
 
-    /// <summary>Calls that take <c>None</c> on purpose: continuation scheduling, shutdown and linking.</summary>
+    /// <summary>Calls that take <c>None</c> on purpose: continuation scheduling and linking (shutdown and completion bookkeeping: <see cref="TokenExclusions.IsRunToEndBookkeeping"/>).</summary>
     private static bool IsRunToEndCall(IMethodSymbol method, WellKnownTypes types)
     {
         switch (method.Name)
         {
-            case "StopAsync":
-            case "CloseAsync":
-            case "ShutdownAsync":
-            case "DisposeAsync":
             case "CreateLinkedTokenSource":
                 return true;
             case "ContinueWith":

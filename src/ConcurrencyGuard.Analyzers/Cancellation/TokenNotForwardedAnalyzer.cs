@@ -5,7 +5,8 @@ namespace ConcurrencyGuard.Analyzers.Cancellation;
 /// it: an overload with one more <c>CancellationToken</c>, an optional token left at its default, or an
 /// <c>await foreach</c> without <c>WithCancellation</c>. Silent in <c>catch</c>/<c>finally</c> blocks,
 /// where the token may already be cancelled and the cleanup must run, and where <see cref="TokenExclusions"/> says the
-/// token must not be passed (recursion into the enclosing method, zero timeouts, bookkeeping that must run).
+/// token must not be passed (recursion into the enclosing method, zero timeouts, bookkeeping that must run, completion
+/// bookkeeping after finished work).
 /// A read of a streamed HTTP body that CG3005 reports (<see cref="StreamedBodies"/>) is left to CG3005, which says
 /// why the deadline is gone.
 /// </summary>
@@ -42,7 +43,8 @@ public sealed class TokenNotForwardedAnalyzer : ConcurrencyGuardAnalyzer
             || TokenExclusions.IsZeroTimeoutCall(invocation, types)
             || TokenExclusions.RunsBookkeepingThatMustRun(invocation, types)
             || TokenExclusions.SchedulesWorkThatOwnsItsCancellation(invocation, types)
-            || TokenExclusions.ReadsBufferedContent(invocation, types))
+            || TokenExclusions.ReadsBufferedContent(invocation, types)
+            || TokenExclusions.IsRunToEndBookkeeping(invocation.TargetMethod, invocation, context.ContainingSymbol))
         {
             return;
         }

@@ -766,4 +766,50 @@ public class BlockingCallInAsyncMethodTests
             }
         }
         """);
+
+    // Issue #17, pattern 4: a FileStream opened read-only has never buffered a write, so its DisposeAsync has nothing to
+    // flush (InMemoryStreams.IsReadOnlyFile, the same "every assigned value" walk as streams over memory). Near misses:
+    // File.OpenWrite, FileAccess.ReadWrite, a FileAccess that is not a constant, a local also given a writable stream,
+    // and a FileStream parameter: still flagged.
+    [Fact]
+    public Task Does_not_flag_dispose_of_a_read_only_file_stream() => VerifyCG6002.AnalyzerAsync(Usings + """
+        class Loader
+        {
+            private FileStream _source;
+            private FileStream _log;
+
+            public Loader(string path)
+            {
+                _source = File.OpenRead(path);
+                _log = File.OpenWrite(path + ".log");
+            }
+
+            async Task<int> LoadAsync(string path, FileAccess access, FileStream given, bool flag)
+            {
+                await Task.Yield();
+                var first = File.OpenRead(path);
+                first.Dispose();
+                var second = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+                second.Dispose();
+                Stream third = new FileInfo(path).OpenRead();
+                third.Dispose();
+                var fourth = File.Open(path, FileMode.Open, FileAccess.Read);
+                fourth.Dispose();
+                _source.Dispose();
+
+                var written = File.OpenWrite(path);
+                written.{|CG6002:Dispose|}();
+                var both = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+                both.{|CG6002:Dispose|}();
+                var chosen = new FileStream(path, FileMode.Open, access);
+                chosen.{|CG6002:Dispose|}();
+                var mixed = File.OpenRead(path);
+                if (flag) mixed = File.Create(path);
+                mixed.{|CG6002:Dispose|}();
+                given.{|CG6002:Dispose|}();
+                _log.{|CG6002:Dispose|}();
+                return 0;
+            }
+        }
+        """);
 }

@@ -150,4 +150,30 @@ public class NoneTokenPassedTests
             Task Run2Async(CancellationToken ct) => {|CS0103:Missing|}(CancellationToken.None);
         }
         """);
+
+    // Issue #16, pattern 5: None to completion bookkeeping after finished work is correct (same predicate as CG2001).
+    // Near misses: ordinary work, and an overload delegating the same operation (its token was given for this very end).
+    [Fact]
+    public Task Does_not_flag_None_on_completion_bookkeeping_after_finished_work() => VerifyCG2002.AnalyzerAsync(Usings + """
+        class Session
+        {
+            public Task EndSessionAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task ReleaseLeaseAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task CompleteAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task SaveAsync(CancellationToken ct) => Task.CompletedTask;
+        }
+
+        class Worker
+        {
+            async Task ProcessAsync(Session session, CancellationToken ct)
+            {
+                await session.SaveAsync({|CG2002:CancellationToken.None|});
+                await session.CompleteAsync(CancellationToken.None);
+                await session.ReleaseLeaseAsync(CancellationToken.None);
+                await session.EndSessionAsync(CancellationToken.None);
+            }
+
+            public Task EndSessionAsync(Session session, CancellationToken ct) => session.EndSessionAsync({|CG2002:CancellationToken.None|});
+        }
+        """);
 }

@@ -844,4 +844,65 @@ public class TokenNotForwardedTests
             ValueTask Pause(CancellationToken ct) => new ValueTask(Task.Delay(5, ct));
         }
         """);
+
+    // Issue #16, pattern 5: completion bookkeeping after finished work (stop, close, complete, end, release) runs to the
+    // end: cancelling it half-way would corrupt state. Same predicate as CG2002 (TokenExclusions.IsRunToEndBookkeeping),
+    // for a direct token parameter too. Near misses: ordinary work, a name that only starts with the letters
+    // (EndpointAsync), and an overload delegating the same operation (its token was given for this very close).
+    [Fact]
+    public Task Does_not_ask_for_a_token_on_completion_bookkeeping_after_finished_work() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class Session
+        {
+            public Task EndSessionAsync() => Task.CompletedTask;
+            public Task EndSessionAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task ReleaseLeaseAsync() => Task.CompletedTask;
+            public Task ReleaseLeaseAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task CompleteAsync() => Task.CompletedTask;
+            public Task CompleteAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task StopAsync() => Task.CompletedTask;
+            public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task EndpointAsync() => Task.CompletedTask;
+            public Task EndpointAsync(CancellationToken ct) => Task.CompletedTask;
+            public Task SaveAsync() => Task.CompletedTask;
+            public Task SaveAsync(CancellationToken ct) => Task.CompletedTask;
+        }
+
+        class Worker
+        {
+            async Task ProcessAsync(Session session, CancellationToken ct)
+            {
+                await {|CG2001:session.SaveAsync()|};
+                await session.CompleteAsync();
+                await session.ReleaseLeaseAsync();
+                await session.EndSessionAsync();
+                await session.StopAsync();
+                await {|CG2001:session.EndpointAsync()|};
+            }
+
+            public Task StopAsync(Session session, CancellationToken ct) => {|CG2001:session.StopAsync()|};
+        }
+        """);
+
+    // Issue #16, pattern 7: the overload lookup uses the compilation's own references, so an overload the target framework
+    // lacks (HttpContent.ReadAsStreamAsync(CancellationToken) on netstandard2.0) is never suggested. Shown with two types
+    // of the source: one offers only the token-less read (silent), the other also the token overload (flagged).
+    [Fact]
+    public Task Does_not_suggest_an_overload_the_referenced_type_lacks() => VerifyCG2001.AnalyzerAsync(Usings + """
+        class LegacyBody
+        {
+            public Task<Stream> ReadAsStreamAsync() => Task.FromResult(Stream.Null);
+        }
+
+        class ModernBody
+        {
+            public Task<Stream> ReadAsStreamAsync() => Task.FromResult(Stream.Null);
+            public Task<Stream> ReadAsStreamAsync(CancellationToken ct) => Task.FromResult(Stream.Null);
+        }
+
+        class Reader
+        {
+            async Task<Stream> ReadLegacyAsync(LegacyBody body, CancellationToken ct) => await body.ReadAsStreamAsync();
+            async Task<Stream> ReadModernAsync(ModernBody body, CancellationToken ct) => await {|CG2001:body.ReadAsStreamAsync()|};
+        }
+        """);
 }
