@@ -75,14 +75,12 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
 
     private static (SyntaxNode, SyntaxNode)? WrapInTry(ExpressionStatementSyntax acquire, BlockSyntax block, SemanticModel model, CancellationToken ct)
     {
-        var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
-            .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
-            .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
-        var locks = LockWithoutGuaranteedReleaseAnalyzer.Locks.Create(WellKnownTypes.GetOrCreate(model.Compilation));
-        if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
+        if (FindAcquisition(acquire, model, ct) is not { } acquisition)
         {
             return null;
         }
+
+        var (locks, lockObject) = acquisition;
 
         var start = block.Statements.IndexOf(acquire);
         var releaseIndex = -1;
@@ -149,14 +147,12 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
 
     private static (SyntaxNode, SyntaxNode)? MoveIntoTry(ExpressionStatementSyntax acquire, BlockSyntax block, SemanticModel model, CancellationToken ct)
     {
-        var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
-            .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
-            .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
-        var locks = LockWithoutGuaranteedReleaseAnalyzer.Locks.Create(WellKnownTypes.GetOrCreate(model.Compilation));
-        if (acquireInvocation is null || !locks.IsAcquire(acquireInvocation, out var lockObject) || lockObject is null)
+        if (FindAcquisition(acquire, model, ct) is not { } acquisition)
         {
             return null;
         }
+
+        var (locks, lockObject) = acquisition;
 
         var start = block.Statements.IndexOf(acquire);
         var tryIndex = -1;
@@ -251,5 +247,17 @@ public sealed class LockWithoutGuaranteedReleaseFixer : ConcurrencyGuardFixer
         }
 
         return false;
+    }
+
+    /// <summary>The lock object the statement acquires (<c>Wait</c>/<c>WaitAsync</c>/<c>Enter</c>), with the rule's lock reasoning; null when it acquires none.</summary>
+    private static (LockWithoutGuaranteedReleaseAnalyzer.Locks Locks, IOperation LockObject)? FindAcquisition(ExpressionStatementSyntax acquire, SemanticModel model, CancellationToken ct)
+    {
+        var acquireInvocation = acquire.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Select(i => model.GetOperation(i, ct) as IInvocationOperation)
+            .FirstOrDefault(i => i is not null && i.TargetMethod.Name is "Wait" or "WaitAsync" or "Enter");
+        var locks = LockWithoutGuaranteedReleaseAnalyzer.Locks.Create(WellKnownTypes.GetOrCreate(model.Compilation));
+        return acquireInvocation is not null && locks.IsAcquire(acquireInvocation, out var lockObject) && lockObject is not null
+            ? (locks, lockObject)
+            : null;
     }
 }
