@@ -56,12 +56,6 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
-        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation, types))
-        {
-            return;
-        }
-
         string counterpartName;
         var tokenIndex = -1;
         if (isSleep)
@@ -76,7 +70,8 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
         }
         else
         {
-            if (excluded.IsExcludedCall(invocation) || AsyncCounterparts.Find(invocation, types, out tokenIndex) is not { } counterpart)
+            // The counterpart lookup is cached per method and rules out most calls: ask it before the walks below.
+            if (AsyncCounterparts.Find(invocation, types, out tokenIndex) is not { } counterpart || excluded.IsExcludedCall(invocation))
             {
                 return;
             }
@@ -91,6 +86,12 @@ public sealed class BlockingCallInAsyncMethodAnalyzer : ConcurrencyGuardAnalyzer
             }
 
             counterpartName = counterpart.Name;
+        }
+
+        // `if (async) await s.ReadAsync(...); else s.Read(...);`: the flag gives synchronous callers synchronous I/O.
+        if (SynchronousCompletion.IsSynchronousBranchOfDualMode(invocation, types))
+        {
+            return;
         }
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CounterpartProperty, counterpartName);
