@@ -93,16 +93,6 @@ public static class EarlyExits
         return false;
     }
 
-    private static bool IsInNestedFunction(IOperation operation, IOperation statement)
-    {
-        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, statement); current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsInNestedFunction(IOperation operation, IOperation statement) =>
+        FunctionContext.GetEnclosingFunctionOperation(operation, statement) is not null;
 }

@@ -13,12 +13,15 @@ public static class FunctionContext
     /// containing member), or null when none can be determined (e.g. a field initializer).
     /// </summary>
     public static IMethodSymbol? GetEnclosingFunction(IOperation operation, ISymbol? containingSymbol) =>
-        GetEnclosingFunctionOperation(operation) switch
-        {
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            ILocalFunctionOperation localFunction => localFunction.Symbol,
-            _ => containingSymbol as IMethodSymbol,
-        };
+        GetEnclosingFunctionOperation(operation) is { } function ? FunctionSymbol(function) : containingSymbol as IMethodSymbol;
+
+    /// <summary>The symbol of a lambda, anonymous method or local function operation; null for any other operation.</summary>
+    public static IMethodSymbol? FunctionSymbol(IOperation? operation) => operation switch
+    {
+        IAnonymousFunctionOperation lambda => lambda.Symbol,
+        ILocalFunctionOperation localFunction => localFunction.Symbol,
+        _ => null,
+    };
 
     /// <summary>
     /// The nearest lambda, anonymous method or local function around <paramref name="operation"/> (only lambdas

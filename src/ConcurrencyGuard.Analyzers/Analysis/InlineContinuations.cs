@@ -257,7 +257,7 @@ public static class InlineContinuations
                     return true;
                 case IInvocationOperation or IPropertyReferenceOperation or IMethodReferenceOperation:
                     // Anything else on the source itself (ToString, a method group of SetResult): unknown.
-                    return member is IInvocationOperation { TargetMethod.Name: "ToString" or "GetHashCode" or "Equals" };
+                    return member is IInvocationOperation other && IsObjectMember(other.TargetMethod);
                 default:
                     return false;
             }
@@ -269,6 +269,28 @@ public static class InlineContinuations
             type is INamedTypeSymbol named
             && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _types.Get(WellKnownTypeNames.TaskCompletionSourceOfT))
                 || SymbolEqualityComparer.Default.Equals(named, _types.Get(WellKnownTypeNames.TaskCompletionSource)));
+
+        /// <summary><c>ToString</c>, <c>GetHashCode</c>, <c>Equals</c>: a member of <c>object</c> or an override of one.</summary>
+        private static bool IsObjectMember(IMethodSymbol method)
+        {
+            for (var m = method; m is not null; m = m.OverriddenMethod)
+            {
+                if (m.ContainingType?.SpecialType == SpecialType.System_Object)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsTaskMember(IOperation? consumer) =>
+            (consumer switch
+            {
+                IPropertyReferenceOperation property => property.Property.ContainingType,
+                IInvocationOperation { Instance: not null } call => call.TargetMethod.ContainingType,
+                _ => null,
+            }) is { } type && _types.IsTask(type);
 
         private static bool IsCompletion(IMethodSymbol method) =>
             method.Name is "SetResult" or "TrySetResult" or "SetException" or "TrySetException" or "SetCanceled" or "TrySetCanceled";
@@ -285,6 +307,12 @@ public static class InlineContinuations
                 case EscapeKind.None:
                     return true;
                 case EscapeKind.Receiver:
+                    // A member of Task itself (an extension method or another type's member is an unknown use).
+                    if (!IsTaskMember(use.Consumer))
+                    {
+                        return false;
+                    }
+
                     return use.Consumer switch
                     {
                         IPropertyReferenceOperation property => property.Property.Name is "Result" or "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled" or "Status" or "Exception" or "Id",

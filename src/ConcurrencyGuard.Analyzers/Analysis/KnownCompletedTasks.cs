@@ -99,22 +99,7 @@ public static class KnownCompletedTasks
             return false;
         }
 
-        IOperation? initializer = null;
-        foreach (var op in body.DescendantsAndSelf())
-        {
-            switch (op)
-            {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                    initializer = declarator.Initializer?.Value;
-                    break;
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local):
-                case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target2 } when SymbolEqualityComparer.Default.Equals(target2.Local, local):
-                    return false;
-                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out, Value: ILocalReferenceOperation passed } when SymbolEqualityComparer.Default.Equals(passed.Local, local):
-                    return false;
-            }
-        }
-
+        var initializer = OperationWalk.SingleInitializer(local, body);
         return initializer is not null && IsCompletedByConstruction(Unwrap(initializer), types) && Unwrap(initializer) is not ILocalReferenceOperation;
     }
 

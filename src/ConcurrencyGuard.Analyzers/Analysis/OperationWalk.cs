@@ -106,4 +106,44 @@ public static class OperationWalk
         IDelegateCreationOperation creation when (wrappers & Wrappers.DelegateCreations) != 0 => creation.Target,
         _ => null,
     };
+
+    /// <summary>
+    /// The value <paramref name="local"/> is declared with, when nothing in <paramref name="root"/> writes it again: no
+    /// assignment (simple, compound, <c>??=</c>, deconstruction), increment or <c>ref</c>/<c>out</c> argument. Null otherwise.
+    /// </summary>
+    public static IOperation? SingleInitializer(ILocalSymbol local, IOperation root)
+    {
+        IOperation? initializer = null;
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    initializer = declarator.Initializer?.Value;
+                    break;
+                case ILocalReferenceOperation { IsDeclaration: false } reference when SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && IsWrittenHere(reference):
+                    return null;
+            }
+        }
+
+        return initializer;
+    }
+
+    private static bool IsWrittenHere(IOperation reference)
+    {
+        var target = reference;
+        while (target.Parent is ITupleOperation tuple)
+        {
+            target = tuple;
+        }
+
+        return target.Parent switch
+        {
+            IAssignmentOperation assignment => ReferenceEquals(assignment.Target, target),
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In } => true,
+            _ => false,
+        };
+    }
 }

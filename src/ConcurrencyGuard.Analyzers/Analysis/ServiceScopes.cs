@@ -41,7 +41,7 @@ public sealed class ServiceScopes
     /// <summary>The scope local that owns <paramref name="local"/>, or null (see the type's summary).</summary>
     public ILocalSymbol? GetOwningScope(ILocalSymbol local, IOperation root, Func<ITypeSymbol, bool> isDisposable)
     {
-        if (!MayBeOwned(local.Type, isDisposable) || SingleInitializer(local, root) is not { } value)
+        if (!MayBeOwned(local.Type, isDisposable) || OperationWalk.SingleInitializer(local, root) is not { } value)
         {
             return null;
         }
@@ -57,7 +57,7 @@ public sealed class ServiceScopes
         }
 
         // One hop through a local that holds the provider: `var services = scope.ServiceProvider;`.
-        if (value is ILocalReferenceOperation { Local: var holder } && IsProvider(holder.Type) && SingleInitializer(holder, root) is { } held)
+        if (value is ILocalReferenceOperation { Local: var holder } && IsProvider(holder.Type) && OperationWalk.SingleInitializer(holder, root) is { } held)
         {
             value = OperationWalk.Strip(held);
         }
@@ -91,26 +91,5 @@ public sealed class ServiceScopes
             && WellKnownTypes.IsOrImplements(method.Parameters[0].Type, _serviceProvider)
             ? call.Arguments[0].Value
             : null;
-    }
-
-    /// <summary>The value the local is declared with, when it is never assigned again (nor passed by reference).</summary>
-    private static IOperation? SingleInitializer(ILocalSymbol local, IOperation root)
-    {
-        IOperation? initializer = null;
-        foreach (var op in root.DescendantsAndSelf())
-        {
-            switch (op)
-            {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                    initializer = declarator.Initializer?.Value;
-                    break;
-                case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local)
-                    && (reference.Parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, reference)
-                        || reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In }):
-                    return null;
-            }
-        }
-
-        return initializer;
     }
 }

@@ -53,39 +53,16 @@ public static class TokenCarriers
             return TokenInScopeResult.None;
         }
 
-        var crossedFunction = false;
-        var canCapture = true;
-        for (var current = operation.Parent; current is not null; current = current.Parent)
+        var inner = TokenInScope.FromEnclosingFunctions(
+            operation,
+            context,
+            static (function, crossedFunction, body, search) => FromParameters(function, crossedFunction, body, search),
+            stops: null,
+            out var blocked,
+            out var crossedFunction);
+        if (inner.HasToken || blocked)
         {
-            IMethodSymbol? function = current switch
-            {
-                IAnonymousFunctionOperation lambda => lambda.Symbol,
-                ILocalFunctionOperation local => local.Symbol,
-                _ => null,
-            };
-            if (function is null)
-            {
-                continue;
-            }
-
-            if (crossedFunction && !canCapture)
-            {
-                return TokenInScopeResult.None;
-            }
-
-            var found = FromParameters(function, crossedFunction, current, context);
-            if (found.HasToken)
-            {
-                return found;
-            }
-
-            canCapture = !function.IsStatic;
-            crossedFunction = true;
-        }
-
-        if (crossedFunction && !canCapture)
-        {
-            return TokenInScopeResult.None;
+            return inner;
         }
 
         if (containingSymbol is IMethodSymbol member)

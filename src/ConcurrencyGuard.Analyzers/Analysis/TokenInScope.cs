@@ -179,28 +179,28 @@ public static class TokenInScope
             : carried;
     }
 
-    private static TokenInScopeResult FindDirect(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, out bool blocked)
+    /// <summary>
+    /// Asks the lambdas and local functions around <paramref name="operation"/>, innermost first, for a token
+    /// (<paramref name="fromFunction"/>: the function, whether the operation sits in a nested function, its body) and
+    /// returns the first found. <paramref name="blocked"/>: no outer token may be used: a static function sits between
+    /// the operation and it (nothing is captured), or <paramref name="stops"/> said so after a function without one.
+    /// <paramref name="crossedFunction"/>: the operation sits inside at least one such function (the containing
+    /// member's token is then a captured one). Static lambdas keep the walk allocation-free.
+    /// </summary>
+    internal static TokenInScopeResult FromEnclosingFunctions<TState>(
+        IOperation operation,
+        TState state,
+        System.Func<IMethodSymbol, bool, IOperation, TState, TokenInScopeResult> fromFunction,
+        System.Func<IOperation, TState, bool>? stops,
+        out bool blocked,
+        out bool crossedFunction)
     {
         blocked = false;
-        var tokenType = types.CancellationToken;
-        if (tokenType is null)
-        {
-            return TokenInScopeResult.None;
-        }
-
-        var httpContextType = types.Get(WellKnownTypeNames.HttpContext);
-        var crossedFunction = false;
+        crossedFunction = false;
         var canCapture = true;
-        IOperation? previous = operation;
-        for (var current = operation.Parent; current is not null; previous = current, current = current.Parent)
+        for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            IMethodSymbol? function = current switch
-            {
-                IAnonymousFunctionOperation lambda => lambda.Symbol,
-                ILocalFunctionOperation local => local.Symbol,
-                _ => null,
-            };
-            if (function is null)
+            if (FunctionContext.FunctionSymbol(current) is not { } function)
             {
                 continue;
             }
@@ -211,13 +211,13 @@ public static class TokenInScope
                 return TokenInScopeResult.None;
             }
 
-            var found = FromParameters(function, tokenType, httpContextType, crossedFunction, current);
+            var found = fromFunction(function, crossedFunction, current, state);
             if (found.HasToken)
             {
                 return found;
             }
 
-            if (current is IAnonymousFunctionOperation && IsCancellationCallback(current, types))
+            if (stops is not null && stops(current, state))
             {
                 blocked = true;
                 return TokenInScopeResult.None;
@@ -227,10 +227,31 @@ public static class TokenInScope
             crossedFunction = true;
         }
 
-        if (crossedFunction && !canCapture)
+        blocked = crossedFunction && !canCapture;
+        return TokenInScopeResult.None;
+    }
+
+    private static TokenInScopeResult FindDirect(IOperation operation, ISymbol? containingSymbol, WellKnownTypes types, out bool blocked)
+    {
+        blocked = false;
+        var tokenType = types.CancellationToken;
+        if (tokenType is null)
         {
-            blocked = true;
             return TokenInScopeResult.None;
+        }
+
+        var httpContextType = types.Get(WellKnownTypeNames.HttpContext);
+        var state = (tokenType, httpContextType, types);
+        var inner = FromEnclosingFunctions(
+            operation,
+            state,
+            static (function, crossedFunction, body, s) => FromParameters(function, s.tokenType, s.httpContextType, crossedFunction, body),
+            static (function, s) => function is IAnonymousFunctionOperation && IsCancellationCallback(function, s.types),
+            out blocked,
+            out var crossedFunction);
+        if (inner.HasToken || blocked)
+        {
+            return inner;
         }
 
         var member = containingSymbol as IMethodSymbol;

@@ -72,13 +72,9 @@ public sealed class BlockingLoopOnThreadPoolAnalyzer : ConcurrencyGuardAnalyzer
             return;
         }
 
-        var symbol = function switch
-        {
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            ILocalFunctionOperation local => local.Symbol,
-            IBlockOperation => ((IDelegateCreationOperation)delegateArgument).Target is IMethodReferenceOperation { Method: var method } ? method : null,
-            _ => null,
-        };
+        var symbol = function is IBlockOperation
+            ? ((IDelegateCreationOperation)delegateArgument).Target is IMethodReferenceOperation { Method: var method } ? method : null
+            : FunctionContext.FunctionSymbol(function);
         if (symbol is null || symbol.IsAsync)
         {
             return;

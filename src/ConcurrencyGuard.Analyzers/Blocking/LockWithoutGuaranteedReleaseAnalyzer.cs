@@ -332,18 +332,8 @@ public sealed class LockWithoutGuaranteedReleaseAnalyzer : ConcurrencyGuardAnaly
         return false;
     }
 
-    private static bool IsInNestedFunction(IOperation operation, IOperation body)
-    {
-        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, body); current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsInNestedFunction(IOperation operation, IOperation body) =>
+        FunctionContext.GetEnclosingFunctionOperation(operation, body) is not null;
 
     /// <summary>The two operations sit in different branches of one conditional, with no loop around it inside the body.</summary>
     private static bool AreExclusiveBranches(IOperation a, IOperation b, IOperation body)
